@@ -1,0 +1,309 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * TCP flow lifecycle from tracepoints only (no kprobes, no fentry: see DESIGN.md).
+ *
+ * Identity is taken where the owner is on the CPU: connect() makes the CLOSE->SYN_SENT
+ * transition in the caller's context, accept() returns the fd in the acceptor's context and
+ * listen() makes the LISTEN transition in the listener's. Every other transition may run in
+ * softirq or in the peer's task and only updates state keyed by the socket's address.
+ */
+#include "lib/common.bpf.h"
+#include "flows.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* Anchors the shared types in BTF so user-space layouts can be generated from this object. */
+const struct sonde_flow_close_event *unused_close_event __attribute__((unused));
+const struct sonde_flow_listen_event *unused_listen_event __attribute__((unused));
+const struct sonde_flow_exec_event *unused_exec_event __attribute__((unused));
+const enum sonde_flow_event_type *unused_event_type __attribute__((unused));
+const enum sonde_flow_direction *unused_direction __attribute__((unused));
+const enum sonde_flow_status *unused_status __attribute__((unused));
+const enum sonde_flow_flags *unused_flags __attribute__((unused));
+
+/* Set before load. exec events cost a ring-buffer record per execve: allow turning them off. */
+const volatile bool emit_exec_events = true;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u64);
+	__type(value, struct sonde_flow_state);
+} flow_table SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4 * 1024 * 1024);
+} flow_events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct sonde_flow_stats);
+} flow_stats_map SEC(".maps");
+
+static __always_inline struct sonde_flow_stats *stats(void)
+{
+	__u32 zero = 0;
+	return bpf_map_lookup_elem(&flow_stats_map, &zero);
+}
+
+static __always_inline void read_addrs(const struct sock *sk, __u8 family, __u8 *local, __u8 *remote)
+{
+	if (family == AF_INET) {
+		BPF_CORE_READ_INTO((__u32 *)local, sk, __sk_common.skc_rcv_saddr);
+		BPF_CORE_READ_INTO((__u32 *)remote, sk, __sk_common.skc_daddr);
+	} else {
+		BPF_CORE_READ_INTO(local, sk, __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8);
+		BPF_CORE_READ_INTO(remote, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
+	}
+}
+
+static __always_inline void begin_flow(__u64 key, __u8 direction, bool owner_on_cpu)
+{
+	struct sonde_flow_state state = {};
+	struct sonde_flow_stats *s;
+
+	state.start_ns = bpf_ktime_get_ns();
+	state.direction = direction;
+	if (owner_on_cpu) {
+		__u64 pid_tgid = bpf_get_current_pid_tgid();
+		state.pid = pid_tgid >> 32;
+		state.tid = (__u32)pid_tgid;
+		bpf_get_current_comm(state.comm, sizeof(state.comm));
+	}
+	if (bpf_map_update_elem(&flow_table, &key, &state, BPF_NOEXIST) == -SONDE_E2BIG) {
+		s = stats();
+		if (s)
+			s->table_full++;
+	}
+}
+
+static __always_inline void emit_listen(const struct sock *sk, __u8 family)
+{
+	struct sonde_flow_listen_event *e;
+	struct sonde_flow_stats *s = stats();
+
+	e = bpf_ringbuf_reserve(&flow_events, sizeof(*e), 0);
+	if (!e) {
+		if (s)
+			s->ringbuf_dropped++;
+		return;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	e->type = FLOW_EVENT_LISTEN;
+	e->family = family;
+	e->local_port = BPF_CORE_READ(sk, __sk_common.skc_num);
+	e->pid = bpf_get_current_pid_tgid() >> 32;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	if (family == AF_INET)
+		BPF_CORE_READ_INTO((__u32 *)e->local_addr, sk, __sk_common.skc_rcv_saddr);
+	else
+		BPF_CORE_READ_INTO(e->local_addr, sk, __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8);
+	bpf_ringbuf_submit(e, 0);
+	if (s)
+		s->listen_events++;
+}
+
+static __always_inline void emit_close(const struct sock *sk, __u64 key, __u8 family, int old_state)
+{
+	const struct tcp_sock *tp = (const struct tcp_sock *)sk;
+	struct sonde_flow_state *state = bpf_map_lookup_elem(&flow_table, &key);
+	struct sonde_flow_stats *s = stats();
+	struct sonde_flow_close_event *e;
+
+	e = bpf_ringbuf_reserve(&flow_events, sizeof(*e), 0);
+	if (!e) {
+		if (s)
+			s->ringbuf_dropped++;
+		if (state)
+			bpf_map_delete_elem(&flow_table, &key);
+		return;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	e->type = FLOW_EVENT_CLOSE;
+	e->family = family;
+	e->old_state = old_state;
+	e->end_ns = bpf_ktime_get_ns();
+	if (state) {
+		e->start_ns = state->start_ns;
+		e->pid = state->pid;
+		e->tid = state->tid;
+		e->direction = state->direction;
+		e->flags = state->flags;
+		e->retransmit_events = state->retransmit_events;
+		__builtin_memcpy(e->comm, state->comm, sizeof(e->comm));
+	} else {
+		e->flags = FLOW_FLAG_PARTIAL;
+	}
+	if (old_state == SONDE_TCP_SYN_SENT || old_state == SONDE_TCP_SYN_RECV)
+		e->status = FLOW_STATUS_FAILED;
+	else if (e->flags & (FLOW_FLAG_RST_RECEIVED | FLOW_FLAG_RST_SENT))
+		e->status = FLOW_STATUS_RESET;
+	else
+		e->status = FLOW_STATUS_CLOSED;
+
+	e->local_port = BPF_CORE_READ(sk, __sk_common.skc_num);
+	e->remote_port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	read_addrs(sk, family, e->local_addr, e->remote_addr);
+	e->bytes_acked = BPF_CORE_READ(tp, bytes_acked);
+	e->bytes_received = BPF_CORE_READ(tp, bytes_received);
+	e->segs_out = BPF_CORE_READ(tp, segs_out);
+	e->segs_in = BPF_CORE_READ(tp, segs_in);
+	e->total_retrans = BPF_CORE_READ(tp, total_retrans);
+	e->srtt_us = BPF_CORE_READ(tp, srtt_us) >> 3; /* stored as 8x the smoothed RTT */
+	e->socket_cookie = bpf_get_socket_cookie((void *)sk);
+	bpf_ringbuf_submit(e, 0);
+
+	if (state)
+		bpf_map_delete_elem(&flow_table, &key);
+	if (s)
+		s->close_events++;
+}
+
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(flow_set_state, const struct sock *sk, const int old_state, const int new_state)
+{
+	__u64 key = (__u64)sk;
+	__u8 family;
+
+	if (BPF_CORE_READ(sk, sk_protocol) != SONDE_IPPROTO_TCP)
+		return 0;
+	family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	if (family != AF_INET && family != AF_INET6)
+		return 0;
+
+	switch (new_state) {
+	case SONDE_TCP_SYN_SENT:
+		begin_flow(key, FLOW_DIRECTION_OUTBOUND, true);
+		break;
+	case SONDE_TCP_SYN_RECV:
+		/* The child socket cloned from a listener; softirq context, the owner is set by accept(). */
+		begin_flow(key, FLOW_DIRECTION_INBOUND, false);
+		break;
+	case SONDE_TCP_ESTABLISHED:
+		/* Syncookie and fastopen children skip SYN_RECV on some paths. */
+		if (old_state == SONDE_TCP_SYN_RECV)
+			begin_flow(key, FLOW_DIRECTION_INBOUND, false);
+		break;
+	case SONDE_TCP_LISTEN:
+		emit_listen(sk, family);
+		break;
+	case SONDE_TCP_CLOSE:
+		if (old_state != SONDE_TCP_LISTEN)
+			emit_close(sk, key, family, old_state);
+		break;
+	}
+	return 0;
+}
+
+SEC("tp_btf/tcp_retransmit_skb")
+int BPF_PROG(flow_retransmit, const struct sock *sk, const struct sk_buff *skb)
+{
+	__u64 key = (__u64)sk;
+	struct sonde_flow_state *state = bpf_map_lookup_elem(&flow_table, &key);
+	struct sonde_flow_stats *s = stats();
+
+	if (state)
+		__sync_fetch_and_add(&state->retransmit_events, 1);
+	if (s)
+		s->retransmits++;
+	return 0;
+}
+
+static __always_inline void mark_reset(const struct sock *sk, __u8 flag)
+{
+	__u64 key = (__u64)sk;
+	struct sonde_flow_state *state;
+
+	if (!sk)
+		return;
+	state = bpf_map_lookup_elem(&flow_table, &key);
+	if (state)
+		state->flags |= flag;
+}
+
+SEC("tp_btf/tcp_receive_reset")
+int BPF_PROG(flow_receive_reset, struct sock *sk)
+{
+	mark_reset(sk, FLOW_FLAG_RST_RECEIVED);
+	return 0;
+}
+
+SEC("tp_btf/tcp_send_reset")
+int BPF_PROG(flow_send_reset, const struct sock *sk)
+{
+	mark_reset(sk, FLOW_FLAG_RST_SENT);
+	return 0;
+}
+
+static __always_inline void claim_accepted(long ret)
+{
+	struct sock *sk;
+	struct sonde_flow_state *state;
+	struct sonde_flow_stats *s;
+	__u64 key, pid_tgid;
+
+	if (ret < 0)
+		return;
+	sk = sonde_sock_from_fd((int)ret);
+	if (!sk)
+		return;
+	key = (__u64)sk;
+	s = stats();
+	state = bpf_map_lookup_elem(&flow_table, &key);
+	if (!state) {
+		if (s)
+			s->accepts_unmatched++;
+		return;
+	}
+	pid_tgid = bpf_get_current_pid_tgid();
+	state->pid = pid_tgid >> 32;
+	state->tid = (__u32)pid_tgid;
+	state->flags |= FLOW_FLAG_ACCEPTED;
+	bpf_get_current_comm(state->comm, sizeof(state->comm));
+	if (s)
+		s->accepts_matched++;
+}
+
+SEC("tp/syscalls/sys_exit_accept4")
+int flow_accept4_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	claim_accepted(ctx->ret);
+	return 0;
+}
+
+SEC("tp/syscalls/sys_exit_accept")
+int flow_accept_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	claim_accepted(ctx->ret);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(flow_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	struct sonde_flow_exec_event *e;
+	struct sonde_flow_stats *s;
+
+	if (!emit_exec_events)
+		return 0;
+	s = stats();
+	e = bpf_ringbuf_reserve(&flow_events, sizeof(*e), 0);
+	if (!e) {
+		if (s)
+			s->ringbuf_dropped++;
+		return 0;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	e->type = FLOW_EVENT_EXEC;
+	e->pid = BPF_CORE_READ(p, tgid);
+	e->ppid = BPF_CORE_READ(p, real_parent, tgid);
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	bpf_probe_read_kernel_str(e->filename, sizeof(e->filename), BPF_CORE_READ(bprm, filename));
+	bpf_ringbuf_submit(e, 0);
+	if (s)
+		s->exec_events++;
+	return 0;
+}

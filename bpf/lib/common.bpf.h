@@ -1,0 +1,61 @@
+/* Kernel-side helpers shared by sonde's BPF programs. */
+#ifndef SONDE_COMMON_BPF_H
+#define SONDE_COMMON_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_endian.h>
+
+#ifndef AF_INET
+#define AF_INET 2
+#endif
+#ifndef AF_INET6
+#define AF_INET6 10
+#endif
+
+/* TCP states as include/net/tcp_states.h numbers them (a stable ABI: they appear in /proc/net/tcp). */
+enum {
+	SONDE_TCP_ESTABLISHED = 1,
+	SONDE_TCP_SYN_SENT = 2,
+	SONDE_TCP_SYN_RECV = 3,
+	SONDE_TCP_FIN_WAIT1 = 4,
+	SONDE_TCP_FIN_WAIT2 = 5,
+	SONDE_TCP_TIME_WAIT = 6,
+	SONDE_TCP_CLOSE = 7,
+	SONDE_TCP_CLOSE_WAIT = 8,
+	SONDE_TCP_LAST_ACK = 9,
+	SONDE_TCP_LISTEN = 10,
+	SONDE_TCP_CLOSING = 11,
+};
+
+#define SONDE_IPPROTO_TCP 6
+#define SONDE_E2BIG 7
+
+/*
+ * The struct sock behind an fd of the current task. Used in syscall tracepoints that run in the
+ * owner's context (accept), the only place where "who owns this socket" is reliable.
+ */
+static __always_inline struct sock *sonde_sock_from_fd(int fd)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	struct file **fds;
+	struct file *file = NULL;
+	struct socket *sock;
+
+	if (fd < 0 || !fdt)
+		return NULL;
+	if ((unsigned int)fd >= BPF_CORE_READ(fdt, max_fds))
+		return NULL;
+	fds = BPF_CORE_READ(fdt, fd);
+	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) || !file)
+		return NULL;
+	sock = (struct socket *)BPF_CORE_READ(file, private_data);
+	if (!sock)
+		return NULL;
+	return BPF_CORE_READ(sock, sk);
+}
+
+#endif
