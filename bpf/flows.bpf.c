@@ -55,8 +55,8 @@ static __always_inline void read_addrs(const struct sock *sk, __u8 family, __u8 
 		BPF_CORE_READ_INTO((__u32 *)local, sk, __sk_common.skc_rcv_saddr);
 		BPF_CORE_READ_INTO((__u32 *)remote, sk, __sk_common.skc_daddr);
 	} else {
-		BPF_CORE_READ_INTO(local, sk, __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8);
-		BPF_CORE_READ_INTO(remote, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
+		BPF_CORE_READ_INTO((struct in6_addr *)local, sk, __sk_common.skc_v6_rcv_saddr);
+		BPF_CORE_READ_INTO((struct in6_addr *)remote, sk, __sk_common.skc_v6_daddr);
 	}
 }
 
@@ -100,7 +100,7 @@ static __always_inline void emit_listen(const struct sock *sk, __u8 family)
 	if (family == AF_INET)
 		BPF_CORE_READ_INTO((__u32 *)e->local_addr, sk, __sk_common.skc_rcv_saddr);
 	else
-		BPF_CORE_READ_INTO(e->local_addr, sk, __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8);
+		BPF_CORE_READ_INTO((struct in6_addr *)e->local_addr, sk, __sk_common.skc_v6_rcv_saddr);
 	bpf_ringbuf_submit(e, 0);
 	if (s)
 		s->listen_events++;
@@ -144,11 +144,22 @@ static __always_inline void emit_close(const struct sock *sk, __u64 key, __u8 fa
 	else
 		e->status = FLOW_STATUS_CLOSED;
 
-	e->local_port = BPF_CORE_READ(sk, __sk_common.skc_num);
+	/* CLOSE is traced after inet_put_port() zeroed skc_num; inet_sport survives. */
+	e->local_port = bpf_ntohs(BPF_CORE_READ((const struct inet_sock *)sk, inet_sport));
+	if (!e->local_port)
+		e->local_port = BPF_CORE_READ(sk, __sk_common.skc_num);
 	e->remote_port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
 	read_addrs(sk, family, e->local_addr, e->remote_addr);
+	/*
+	 * Payload bytes only. bytes_sent counts every transmission of payload, so retransmitted
+	 * bytes come off; bytes_received advances with the sequence space, which a received FIN
+	 * (SOCK_DONE) takes one of. bytes_acked also counts SYN and FIN and is kept raw.
+	 */
 	e->bytes_acked = BPF_CORE_READ(tp, bytes_acked);
+	e->bytes_sent = BPF_CORE_READ(tp, bytes_sent) - BPF_CORE_READ(tp, bytes_retrans);
 	e->bytes_received = BPF_CORE_READ(tp, bytes_received);
+	if ((BPF_CORE_READ(sk, __sk_common.skc_flags) & (1UL << SOCK_DONE)) && e->bytes_received > 0)
+		e->bytes_received--;
 	e->segs_out = BPF_CORE_READ(tp, segs_out);
 	e->segs_in = BPF_CORE_READ(tp, segs_in);
 	e->total_retrans = BPF_CORE_READ(tp, total_retrans);

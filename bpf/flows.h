@@ -48,8 +48,9 @@ struct sonde_flow_close_event {
 	__u32 retransmit_events;
 	__u64 start_ns;
 	__u64 end_ns;
-	__u64 bytes_acked;
+	__u64 bytes_sent;
 	__u64 bytes_received;
+	__u64 bytes_acked;
 	__u64 socket_cookie;
 	__u32 segs_out;
 	__u32 segs_in;

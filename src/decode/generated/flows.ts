@@ -36,7 +36,7 @@ export const FlowStatus = {
   FAILED: 3,
 } as const;
 
-export const FLOW_CLOSE_EVENT_SIZE = 128;
+export const FLOW_CLOSE_EVENT_SIZE = 136;
 
 /** Byte offsets of sonde_flow_close_event's fields, for decoders that read only what they need. */
 export const FlowCloseEventOffsets = {
@@ -53,16 +53,17 @@ export const FlowCloseEventOffsets = {
   retransmitEvents: 20,
   startNs: 24,
   endNs: 32,
-  bytesAcked: 40,
+  bytesSent: 40,
   bytesReceived: 48,
-  socketCookie: 56,
-  segsOut: 64,
-  segsIn: 68,
-  totalRetrans: 72,
-  srttUs: 76,
-  localAddr: 80,
-  remoteAddr: 96,
-  comm: 112,
+  bytesAcked: 56,
+  socketCookie: 64,
+  segsOut: 72,
+  segsIn: 76,
+  totalRetrans: 80,
+  srttUs: 84,
+  localAddr: 88,
+  remoteAddr: 104,
+  comm: 120,
 } as const;
 
 export interface FlowCloseEvent {
@@ -79,8 +80,9 @@ export interface FlowCloseEvent {
   retransmitEvents: number;
   startNs: number;
   endNs: number;
-  bytesAcked: number;
+  bytesSent: number;
   bytesReceived: number;
+  bytesAcked: number;
   socketCookie: number;
   segsOut: number;
   segsIn: number;
@@ -106,16 +108,17 @@ export function readFlowCloseEvent(view: DataView, at: number): FlowCloseEvent {
     retransmitEvents: view.getUint32(at + 20, true),
     startNs: (view.getUint32(at + 24, true) + view.getUint32(at + 24 + 4, true) * 4294967296),
     endNs: (view.getUint32(at + 32, true) + view.getUint32(at + 32 + 4, true) * 4294967296),
-    bytesAcked: (view.getUint32(at + 40, true) + view.getUint32(at + 40 + 4, true) * 4294967296),
+    bytesSent: (view.getUint32(at + 40, true) + view.getUint32(at + 40 + 4, true) * 4294967296),
     bytesReceived: (view.getUint32(at + 48, true) + view.getUint32(at + 48 + 4, true) * 4294967296),
-    socketCookie: (view.getUint32(at + 56, true) + view.getUint32(at + 56 + 4, true) * 4294967296),
-    segsOut: view.getUint32(at + 64, true),
-    segsIn: view.getUint32(at + 68, true),
-    totalRetrans: view.getUint32(at + 72, true),
-    srttUs: view.getUint32(at + 76, true),
-    localAddr: new Uint8Array(view.buffer, view.byteOffset + at + 80, 16),
-    remoteAddr: new Uint8Array(view.buffer, view.byteOffset + at + 96, 16),
-    comm: readCString(view, at + 112, 16),
+    bytesAcked: (view.getUint32(at + 56, true) + view.getUint32(at + 56 + 4, true) * 4294967296),
+    socketCookie: (view.getUint32(at + 64, true) + view.getUint32(at + 64 + 4, true) * 4294967296),
+    segsOut: view.getUint32(at + 72, true),
+    segsIn: view.getUint32(at + 76, true),
+    totalRetrans: view.getUint32(at + 80, true),
+    srttUs: view.getUint32(at + 84, true),
+    localAddr: new Uint8Array(view.buffer, view.byteOffset + at + 88, 16),
+    remoteAddr: new Uint8Array(view.buffer, view.byteOffset + at + 104, 16),
+    comm: readCString(view, at + 120, 16),
   };
 }
 

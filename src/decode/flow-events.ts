@@ -1,0 +1,140 @@
+import type { RawBatch } from '../kernel/ring-buffer.js';
+import {
+  FLOW_CLOSE_EVENT_SIZE, FLOW_EXEC_EVENT_SIZE, FLOW_LISTEN_EVENT_SIZE,
+  FlowDirection, FlowEventType, FlowFlags, FlowStatus,
+  readFlowCloseEvent, readFlowExecEvent, readFlowListenEvent,
+} from './generated/flows.js';
+import { formatAddress, AF_INET, AF_INET6 } from './ip-address.js';
+
+export type Direction = 'inbound' | 'outbound' | 'unknown';
+export type FlowStatusName = 'closed' | 'reset' | 'failed';
+
+/** A TCP connection that reached CLOSE, as the kernel saw it (identity not yet resolved). */
+export interface FlowCloseKernelEvent {
+  kind: 'flow-close';
+  family: 4 | 6;
+  direction: Direction;
+  status: FlowStatusName;
+  /** Opened before the probes were attached: start and owner unknown. */
+  partial: boolean;
+  accepted: boolean;
+  resetReceived: boolean;
+  resetSent: boolean;
+  pid: number;
+  tid: number;
+  comm: string;
+  localAddr: string;
+  localPort: number;
+  remoteAddr: string;
+  remotePort: number;
+  startNs: number;
+  endNs: number;
+  bytesSent: number;
+  bytesReceived: number;
+  segmentsSent: number;
+  segmentsReceived: number;
+  retransmits: number;
+  srttUs: number;
+  socketCookie: number;
+}
+
+export interface ListenKernelEvent {
+  kind: 'listen';
+  family: 4 | 6;
+  pid: number;
+  comm: string;
+  localAddr: string;
+  localPort: number;
+}
+
+export interface ExecKernelEvent {
+  kind: 'exec';
+  pid: number;
+  ppid: number;
+  comm: string;
+  filename: string;
+}
+
+export type FlowKernelEvent = FlowCloseKernelEvent | ListenKernelEvent | ExecKernelEvent;
+
+export type DecodeProblem = 'truncated' | 'unknown-type' | 'bad-family';
+
+const DIRECTIONS: Record<number, Direction> = {
+  [FlowDirection.INBOUND]: 'inbound',
+  [FlowDirection.OUTBOUND]: 'outbound',
+};
+const STATUSES: Record<number, FlowStatusName> = {
+  [FlowStatus.CLOSED]: 'closed',
+  [FlowStatus.RESET]: 'reset',
+  [FlowStatus.FAILED]: 'failed',
+};
+
+function family(raw: number): 4 | 6 | null {
+  return raw === AF_INET ? 4 : raw === AF_INET6 ? 6 : null;
+}
+
+/** Decodes one record. Returns a problem name for records that are too short or unknown. */
+export function decodeFlowRecord(view: DataView, at: number, length: number): FlowKernelEvent | DecodeProblem {
+  if (length < 1) return 'truncated';
+  switch (view.getUint8(at)) {
+    case FlowEventType.CLOSE: {
+      if (length < FLOW_CLOSE_EVENT_SIZE) return 'truncated';
+      const e = readFlowCloseEvent(view, at);
+      const fam = family(e.family);
+      if (fam === null) return 'bad-family';
+      return {
+        kind: 'flow-close',
+        family: fam,
+        direction: DIRECTIONS[e.direction] ?? 'unknown',
+        status: STATUSES[e.status] ?? 'closed',
+        partial: (e.flags & FlowFlags.PARTIAL) !== 0,
+        accepted: (e.flags & FlowFlags.ACCEPTED) !== 0,
+        resetReceived: (e.flags & FlowFlags.RST_RECEIVED) !== 0,
+        resetSent: (e.flags & FlowFlags.RST_SENT) !== 0,
+        pid: e.pid,
+        tid: e.tid,
+        comm: e.comm,
+        localAddr: formatAddress(e.family, e.localAddr),
+        localPort: e.localPort,
+        remoteAddr: formatAddress(e.family, e.remoteAddr),
+        remotePort: e.remotePort,
+        startNs: e.startNs,
+        endNs: e.endNs,
+        bytesSent: e.bytesSent,
+        bytesReceived: e.bytesReceived,
+        segmentsSent: e.segsOut,
+        segmentsReceived: e.segsIn,
+        retransmits: Math.max(e.totalRetrans, e.retransmitEvents),
+        srttUs: e.srttUs,
+        socketCookie: e.socketCookie,
+      };
+    }
+    case FlowEventType.LISTEN: {
+      if (length < FLOW_LISTEN_EVENT_SIZE) return 'truncated';
+      const e = readFlowListenEvent(view, at);
+      const fam = family(e.family);
+      if (fam === null) return 'bad-family';
+      return { kind: 'listen', family: fam, pid: e.pid, comm: e.comm, localAddr: formatAddress(e.family, e.localAddr), localPort: e.localPort };
+    }
+    case FlowEventType.EXEC: {
+      if (length < FLOW_EXEC_EVENT_SIZE) return 'truncated';
+      const e = readFlowExecEvent(view, at);
+      return { kind: 'exec', pid: e.pid, ppid: e.ppid, comm: e.comm, filename: e.filename };
+    }
+    default:
+      return 'unknown-type';
+  }
+}
+
+/** Decodes a ring-buffer batch; bad records are counted by problem, never thrown. */
+export function decodeFlowBatch(batch: RawBatch, emit: (event: FlowKernelEvent) => void, problem: (p: DecodeProblem) => void): void {
+  const view = new DataView(batch.buffer);
+  for (let i = 0; i < batch.count; i++) {
+    const at = batch.index[i * 2] ?? 0;
+    const length = batch.index[i * 2 + 1] ?? 0;
+    if (at + length > batch.buffer.byteLength) { problem('truncated'); continue; }
+    const out = decodeFlowRecord(view, at, length);
+    if (typeof out === 'string') problem(out);
+    else emit(out);
+  }
+}
