@@ -1,0 +1,45 @@
+import type { MetricRegistry } from '../telemetry/metrics/registry.js';
+import type { FlowPipeline } from './flow-pipeline.js';
+
+/**
+ * sonde's own health as metrics: what the kernel dropped, what user space received, queue
+ * losses, decode errors, map occupancy, and the agent's CPU and memory. Kernel counters are
+ * totals read at scrape time, so counters advance by the difference since the last scrape.
+ */
+export function registerSelfMetrics(registry: MetricRegistry, flows: FlowPipeline): void {
+  const ringEvents = registry.counter({ name: 'sonde_ringbuf_events_total', help: 'Records received from a BPF ring buffer.', labelNames: ['ringbuf'] as const });
+  const ringDropped = registry.counter({ name: 'sonde_ringbuf_dropped_total', help: 'Records the kernel could not put in a full BPF ring buffer.', labelNames: ['ringbuf'] as const });
+  const pipelineDropped = registry.counter({ name: 'sonde_pipeline_dropped_total', help: 'Items dropped by a full pipeline queue.', labelNames: ['stage'] as const });
+  const decodeErrors = registry.counter({ name: 'sonde_decode_errors_total', help: 'Kernel records the decoder refused, by reason.', labelNames: ['reason'] as const });
+  const tableFull = registry.counter({ name: 'sonde_bpf_map_full_total', help: 'Inserts refused because a BPF map was full.', labelNames: ['map'] as const });
+  const mapEntries = registry.gauge({ name: 'sonde_bpf_map_entries', help: 'Entries in a BPF map.', labelNames: ['map'] as const });
+  const mapCapacity = registry.gauge({ name: 'sonde_bpf_map_capacity_entries', help: 'Maximum entries of a BPF map.', labelNames: ['map'] as const });
+  const cpu = registry.counter({ name: 'sonde_agent_cpu_seconds_total', help: 'CPU time used by the sonde agent process (user + system).', labelNames: [] as const });
+  const rss = registry.gauge({ name: 'sonde_agent_resident_memory_bytes', help: 'Resident memory of the sonde agent process.', labelNames: [] as const });
+
+  const last = new Map<string, number>();
+  const advance = (key: string, total: number, inc: (delta: number) => void): void => {
+    const delta = total - (last.get(key) ?? 0);
+    if (delta > 0) inc(delta);
+    last.set(key, total);
+  };
+
+  registry.addCollectHook(() => {
+    const kernel = flows.probes.kernelStats();
+    const rb = flows.probes.ringBufferStats();
+    advance('rb.events', rb.records, (d) => ringEvents.inc({ ringbuf: rb.name }, d));
+    advance('rb.dropped', kernel.ringbufDropped, (d) => ringDropped.inc({ ringbuf: rb.name }, d));
+    advance('queue.dropped', flows.queue.dropped, (d) => pipelineDropped.inc({ stage: flows.queue.name }, d));
+    for (const [reason, n] of flows.decodeProblems) advance(`decode.${reason}`, n, (d) => decodeErrors.inc({ reason }, d));
+    advance('table.full', kernel.tableFull, (d) => tableFull.inc({ map: 'flow_table' }, d));
+    const occupancy = flows.probes.tableOccupancy();
+    mapEntries.set({ map: 'flow_table' }, occupancy.entries);
+    mapCapacity.set({ map: 'flow_table' }, occupancy.capacity);
+    const usage = process.cpuUsage();
+    advance('cpu', (usage.user + usage.system) / 1e6, (d) => cpu.inc({}, d));
+    rss.set({}, process.memoryUsage.rss());
+  });
+  // Zero-valued series from the start, so dashboards see them before the first loss.
+  ringDropped.inc({ ringbuf: 'flow_events' }, 0);
+  pipelineDropped.inc({ stage: flows.queue.name }, 0);
+}

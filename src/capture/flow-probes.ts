@@ -1,0 +1,107 @@
+import { existsSync } from 'node:fs';
+import { BpfObject } from '../kernel/bpf-object.js';
+import { bpfObjectPath } from '../kernel/package-root.js';
+import type { RawBatch, RingBuffer } from '../kernel/ring-buffer.js';
+import { ensureTracefs } from '../kernel/tracefs.js';
+import { FLOW_STATS_SIZE, readFlowStats, type FlowStats } from '../decode/generated/flows.js';
+import { CaptureError, explainBpfFailure } from './capture-error.js';
+
+/** Programs of flows.bpf.o, and what is lost when an optional one cannot attach. */
+const PROGRAMS: ReadonlyArray<{ name: string; required: boolean; lost: string }> = [
+  { name: 'flow_set_state', required: true, lost: 'TCP flows' },
+  { name: 'flow_accept4_exit', required: false, lost: 'accepting process of inbound flows (the listener is used instead)' },
+  { name: 'flow_accept_exit', required: false, lost: 'accepting process of inbound flows via accept(2)' },
+  { name: 'flow_retransmit', required: false, lost: 'live retransmit counts (totals at close still come from tcp_sock)' },
+  { name: 'flow_receive_reset', required: false, lost: 'telling resets from normal closes' },
+  { name: 'flow_send_reset', required: false, lost: 'telling resets we sent from normal closes' },
+  { name: 'flow_exec', required: false, lost: 'executable names of processes that exit before their flows are reported' },
+];
+
+export interface FlowProbeOptions {
+  /** Connections tracked at once in the kernel (flow_table max entries). */
+  tableSize: number;
+  emitExecEvents: boolean;
+  onBatch: (batch: RawBatch) => void;
+}
+
+export interface DegradedProbe {
+  program: string;
+  lost: string;
+  reason: string;
+}
+
+/** The loaded and attached TCP flow probes. */
+export class FlowProbes {
+  readonly degraded: DegradedProbe[];
+  readonly tracefs: string;
+  readonly #object: BpfObject;
+  readonly #events: RingBuffer;
+
+  private constructor(object: BpfObject, events: RingBuffer, degraded: DegradedProbe[], tracefs: string) {
+    this.#object = object;
+    this.#events = events;
+    this.degraded = degraded;
+    this.tracefs = tracefs;
+  }
+
+  static start(options: FlowProbeOptions): FlowProbes {
+    if (!existsSync('/sys/kernel/btf/vmlinux')) {
+      throw new CaptureError('TCP flows need kernel BTF (/sys/kernel/btf/vmlinux is missing: a kernel built with CONFIG_DEBUG_INFO_BTF=y)');
+    }
+    const tracefs = ensureTracefs();
+    let object: BpfObject;
+    try {
+      object = BpfObject.open(bpfObjectPath('flows'));
+    } catch (err) {
+      throw explainBpfFailure('opening bpf/build/flows.bpf.o (run `npm run build`)', err);
+    }
+    const degraded: DegradedProbe[] = [];
+    let events: RingBuffer;
+    try {
+      object.setMaxEntries('flow_table', options.tableSize).setGlobalBool('emit_exec_events', options.emitExecEvents).load();
+      for (const p of PROGRAMS) {
+        try {
+          object.attach(p.name);
+        } catch (err) {
+          if (p.required) throw err;
+          degraded.push({ program: p.name, lost: p.lost, reason: (err as Error).message });
+        }
+      }
+      events = object.ringBuffer('flow_events', options.onBatch);
+    } catch (err) {
+      object.close();
+      throw explainBpfFailure('starting TCP flow probes', err);
+    }
+    if (tracefs.state === 'unavailable') {
+      degraded.push({ program: 'tracefs', lost: 'tp/ tracepoints', reason: tracefs.detail });
+    }
+    return new FlowProbes(object, events, degraded, tracefs.detail);
+  }
+
+  /** The kernel-side counters, summed over CPUs. */
+  kernelStats(): FlowStats {
+    const perCpu = this.#object.map('flow_stats_map').lookupPerCpu(Buffer.alloc(4)) ?? [];
+    const sum = readFlowStats(new DataView(new ArrayBuffer(FLOW_STATS_SIZE)), 0);
+    for (const value of perCpu) {
+      const one = readFlowStats(new DataView(value.buffer, value.byteOffset, value.byteLength), 0);
+      for (const key of Object.keys(sum) as Array<keyof FlowStats>) sum[key] += one[key];
+    }
+    return sum;
+  }
+
+  /** Live connections tracked in the kernel, and the table's capacity. */
+  tableOccupancy(): { entries: number; capacity: number } {
+    const map = this.#object.map('flow_table');
+    return { entries: map.count(), capacity: map.maxEntries };
+  }
+
+  /** What user space has received from the ring buffer (the kernel counts what it dropped). */
+  ringBufferStats(): { name: string; records: number; batches: number } {
+    const s = this.#events.stats();
+    return { name: this.#events.name, records: s.records, batches: s.batches };
+  }
+
+  close(): void {
+    this.#object.close();
+  }
+}

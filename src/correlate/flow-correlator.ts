@@ -1,0 +1,139 @@
+import type { ExecKernelEvent, FlowCloseKernelEvent, ListenKernelEvent } from '../decode/flow-events.js';
+import { MonotonicClock } from './clock.js';
+import { LocalAddresses } from './local-addresses.js';
+import { ProcessInfoCache } from './proc/process-info.js';
+import { fourTupleKey, snapshotSocketOwners, type SocketOwners } from './proc/socket-owners.js';
+import { deriveServiceName, type ServiceRule } from './service-name.js';
+
+/** How the owning process of a flow was found, best first. */
+export type OwnerSource = 'connect' | 'accept' | 'listener' | 'proc-snapshot' | 'unknown';
+
+/** A closed TCP connection with its process identity resolved. */
+export interface CorrelatedFlow extends FlowCloseKernelEvent {
+  direction: 'inbound' | 'outbound';
+  startMs: number;
+  durationMs: number;
+  exe: string | null;
+  containerId: string | null;
+  serviceName: string;
+  /** The service on the other end, when it is a local process we know. */
+  peerService: string | null;
+  ownerSource: OwnerSource;
+}
+
+interface Listener {
+  pid: number;
+  comm: string;
+}
+
+export interface FlowCorrelatorOptions {
+  rules: readonly ServiceRule[];
+  procRoot?: string;
+  clock?: MonotonicClock;
+  processes?: ProcessInfoCache;
+}
+
+/**
+ * Gives kernel flow events their owners. The kernel knows pid/comm for connections it saw
+ * open; this fills in exe and service names, and owners of connections it did not see open
+ * (inbound flows no accept() claimed, connections older than the agent).
+ */
+export class FlowCorrelator {
+  readonly #rules: readonly ServiceRule[];
+  readonly #procRoot: string;
+  readonly #clock: MonotonicClock;
+  readonly #processes: ProcessInfoCache;
+  readonly #local = new LocalAddresses();
+  /** Listening ports -> the process that called listen(), from LISTEN events and /proc. */
+  readonly #listeners = new Map<number, Listener>();
+  #snapshot: SocketOwners | null = null;
+  readonly #startedMs: number;
+
+  constructor(options: FlowCorrelatorOptions) {
+    this.#rules = options.rules;
+    this.#procRoot = options.procRoot ?? '/proc';
+    this.#clock = options.clock ?? new MonotonicClock();
+    this.#processes = options.processes ?? new ProcessInfoCache({ procRoot: this.#procRoot });
+    this.#startedMs = Date.now();
+  }
+
+  /** Reads owners of sockets that already exist, so flows older than the agent get names. */
+  async primeFromProc(): Promise<void> {
+    const snapshot = await snapshotSocketOwners(this.#procRoot);
+    this.#snapshot = snapshot;
+    for (const [key, pid] of snapshot.listeners) {
+      if (!/^\d+$/.test(key)) continue;
+      const port = Number(key);
+      if (!this.#listeners.has(port)) this.#listeners.set(port, { pid, comm: this.#processes.get(pid)?.comm ?? '' });
+    }
+  }
+
+  onListen(e: ListenKernelEvent): void {
+    this.#listeners.set(e.localPort, { pid: e.pid, comm: e.comm });
+  }
+
+  onExec(e: ExecKernelEvent): void {
+    this.#processes.remember(e.pid, { exe: e.filename || null, comm: e.comm });
+  }
+
+  resolve(e: FlowCloseKernelEvent): CorrelatedFlow {
+    const listener = this.#listeners.get(e.localPort);
+    let direction = e.direction;
+    // Only flows older than the agent lack a direction: a local port that is listening means accepted.
+    if (direction === 'unknown') direction = listener ? 'inbound' : 'outbound';
+
+    let pid = e.pid;
+    let comm = e.comm;
+    let ownerSource: OwnerSource = pid === 0 ? 'unknown' : e.accepted ? 'accept' : direction === 'outbound' ? 'connect' : 'unknown';
+    if (pid === 0 && this.#snapshot) {
+      const owner = this.#snapshot.connections.get(fourTupleKey(e.localAddr, e.localPort, e.remoteAddr, e.remotePort));
+      if (owner) {
+        pid = owner.pid;
+        comm = '';
+        ownerSource = 'proc-snapshot';
+      }
+    }
+    if (pid === 0 && direction === 'inbound' && listener) {
+      pid = listener.pid;
+      comm = listener.comm;
+      ownerSource = 'listener';
+    }
+
+    const proc = pid > 0 ? this.#processes.get(pid) : null;
+    if (proc && comm === '') comm = proc.comm;
+    const serviceName = deriveServiceName(
+      { comm, exe: proc?.exe ?? null, cmdline: proc?.cmdline ?? [], containerId: proc?.containerId ?? null, systemdUnit: proc?.systemdUnit ?? null },
+      direction === 'inbound' ? e.localPort : null,
+      [...this.#rules],
+    );
+
+    const endMs = this.#clock.toWallMs(e.endNs);
+    const startMs = e.partial || e.startNs === 0 ? this.#startedMs : this.#clock.toWallMs(e.startNs);
+    return {
+      ...e,
+      direction,
+      pid,
+      comm,
+      startMs,
+      durationMs: Math.max(0, endMs - startMs),
+      exe: proc?.exe ?? null,
+      containerId: proc?.containerId ?? null,
+      serviceName,
+      peerService: this.#peerService(e, direction),
+      ownerSource,
+    };
+  }
+
+  /** For outbound flows to a local listener, that listener's service. */
+  #peerService(e: FlowCloseKernelEvent, direction: 'inbound' | 'outbound'): string | null {
+    if (direction !== 'outbound' || !this.#local.has(e.remoteAddr)) return null;
+    const listener = this.#listeners.get(e.remotePort);
+    if (!listener) return null;
+    const proc = this.#processes.get(listener.pid);
+    return deriveServiceName(
+      { comm: proc?.comm ?? listener.comm, exe: proc?.exe ?? null, cmdline: proc?.cmdline ?? [], containerId: proc?.containerId ?? null, systemdUnit: proc?.systemdUnit ?? null },
+      e.remotePort,
+      [...this.#rules],
+    );
+  }
+}
