@@ -101,7 +101,8 @@ export class FlowCorrelator {
 
     const proc = pid > 0 ? this.#processes.get(pid) : null;
     if (proc && comm === '') comm = proc.comm;
-    const serviceName = deriveServiceName(
+    // The agent's own connections (scrapes of /metrics, the UI) should read as sonde, not as "node".
+    const serviceName = pid === process.pid ? 'sonde' : deriveServiceName(
       { comm, exe: proc?.exe ?? null, cmdline: proc?.cmdline ?? [], containerId: proc?.containerId ?? null, systemdUnit: proc?.systemdUnit ?? null },
       direction === 'inbound' ? e.localPort : null,
       [...this.#rules],
