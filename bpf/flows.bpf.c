@@ -313,6 +313,17 @@ int BPF_PROG(flow_exec, struct task_struct *p, pid_t old_pid, struct linux_binpr
 	e->ppid = BPF_CORE_READ(p, real_parent, tgid);
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	bpf_probe_read_kernel_str(e->filename, sizeof(e->filename), BPF_CORE_READ(bprm, filename));
+	{
+		/* exec has just copied argv into the new mm, so the pages are resident. */
+		unsigned long start = BPF_CORE_READ(p, mm, arg_start);
+		unsigned long end = BPF_CORE_READ(p, mm, arg_end);
+		__u32 len = end > start ? end - start : 0;
+
+		if (len > SONDE_EXEC_ARGS_LEN)
+			len = SONDE_EXEC_ARGS_LEN;
+		if (len && !bpf_probe_read_user(e->args, len, (void *)start))
+			e->args_len = len;
+	}
 	bpf_ringbuf_submit(e, 0);
 	if (s)
 		s->exec_events++;

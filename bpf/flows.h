@@ -4,6 +4,7 @@
 
 #define SONDE_COMM_LEN 16
 #define SONDE_EXEC_PATH_LEN 256
+#define SONDE_EXEC_ARGS_LEN 256
 
 enum sonde_flow_event_type {
 	FLOW_EVENT_CLOSE = 1,
@@ -71,15 +72,20 @@ struct sonde_flow_listen_event {
 	char comm[SONDE_COMM_LEN];
 };
 
-/* A process called execve: lets user space name short-lived processes after they are gone. */
+/*
+ * A process called execve: lets user space name short-lived processes after they are gone
+ * (`python3 app.py` is service "app", which needs argv, not just the executable).
+ */
 struct sonde_flow_exec_event {
 	__u8 type;
 	__u8 pad0[3];
 	__u32 pid;
 	__u32 ppid;
-	__u32 pad1;
+	/* Bytes of args used: argv strings, NUL-separated, cut at SONDE_EXEC_ARGS_LEN. */
+	__u32 args_len;
 	char comm[SONDE_COMM_LEN];
 	char filename[SONDE_EXEC_PATH_LEN];
+	__u8 args[SONDE_EXEC_ARGS_LEN];
 };
 
 /* Per-CPU counters the agent exports as self-metrics. */

@@ -73,7 +73,7 @@ export class FlowCorrelator {
   }
 
   onExec(e: ExecKernelEvent): void {
-    this.#processes.remember(e.pid, { exe: e.filename || null, comm: e.comm });
+    this.#processes.remember(e.pid, { exe: e.filename || null, comm: e.comm, cmdline: e.args });
   }
 
   resolve(e: FlowCloseKernelEvent): CorrelatedFlow {

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodeFlowBatch, decodeFlowRecord, type FlowKernelEvent, type DecodeProblem } from './flow-events.js';
+import { decodeFlowBatch, decodeFlowRecord, splitArgs, type FlowKernelEvent, type DecodeProblem } from './flow-events.js';
 
 // Records captured from bpf/build/flows.bpf.o on kernel 6.18: a Python client sent 123 bytes to
 // a server on [::1] and both closed (server first), then curl connected to 127.0.0.1:1 (refused).
@@ -19,12 +19,18 @@ const IPV4_REFUSED_CONNECT =
 const IPV6_LISTEN =
     '020a379d8a2b000000000000000000000000000000000001707974686f6e33000000000000000000';
 const EXEC_CURL =
-    '03000000b42b0000b32b0000000000006375726c0000000000000000000000002f7573722f62696e2f6375726c000000' +
+    '030000008939000088390000290000006375726c0000000000000000000000002f7573722f62696e2f6375726c000000' +
     '000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000' +
     '000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000' +
     '000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000' +
     '000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000' +
-    '000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000';
+    '000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000' +
+    '6375726c002d73002d6f002f6465762f6e756c6c00687474703a2f2f3132372e302e302e313a312f0000000000000000' +
+    '000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000' +
+    '000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000' +
+    '000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000' +
+    '000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000' +
+    '00000000000000000000000000000000';
 
 function decodeHex(hex: string): FlowKernelEvent | DecodeProblem {
   const bytes = Buffer.from(hex, 'hex');
@@ -84,6 +90,7 @@ describe('decodeFlowRecord on captured records', () => {
     const e = decoded(EXEC_CURL, 'exec');
     assert.equal(e.filename, '/usr/bin/curl');
     assert.equal(e.comm, 'curl');
+    assert.deepEqual(e.args, ['curl', '-s', '-o', '/dev/null', 'http://127.0.0.1:1/']);
   });
 });
 
@@ -129,4 +136,15 @@ describe('decodeFlowBatch', () => {
     decodeFlowBatch({ buffer: new ArrayBuffer(8), index: Uint32Array.from([0, 128]), count: 1 }, () => assert.fail('no event expected'), (p) => problems.push(p));
     assert.deepEqual(problems, ['truncated']);
   });
+});
+
+describe('splitArgs', () => {
+  const bytes = (s: string): Uint8Array => new TextEncoder().encode(s);
+  const cases: Array<[string, string, number, string[]]> = [
+    ['NUL-separated argv', 'python3\0-m\0http.server\0', 23, ['python3', '-m', 'http.server']],
+    ['cut short by the kernel copy limit', 'node\0/srv/app/ser', 17, ['node', '/srv/app/ser']],
+    ['length beyond the buffer is clamped', 'a\0', 99, ['a']],
+    ['empty', '', 0, []],
+  ];
+  for (const [name, text, length, want] of cases) it(name, () => assert.deepEqual(splitArgs(bytes(text), length), want));
 });

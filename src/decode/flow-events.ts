@@ -53,6 +53,25 @@ export interface ExecKernelEvent {
   ppid: number;
   comm: string;
   filename: string;
+  /** argv as far as the kernel copied it (the last one may be cut short). */
+  args: string[];
+}
+
+const utf8 = new TextDecoder('utf-8');
+
+/** NUL-separated argv bytes -> strings. */
+export function splitArgs(bytes: Uint8Array, length: number): string[] {
+  const out: string[] = [];
+  let from = 0;
+  const end = Math.min(length, bytes.length);
+  for (let i = 0; i < end; i++) {
+    if (bytes[i] === 0) {
+      out.push(utf8.decode(bytes.subarray(from, i)));
+      from = i + 1;
+    }
+  }
+  if (from < end) out.push(utf8.decode(bytes.subarray(from, end)));
+  return out;
 }
 
 export type FlowKernelEvent = FlowCloseKernelEvent | ListenKernelEvent | ExecKernelEvent;
@@ -119,7 +138,7 @@ export function decodeFlowRecord(view: DataView, at: number, length: number): Fl
     case FlowEventType.EXEC: {
       if (length < FLOW_EXEC_EVENT_SIZE) return 'truncated';
       const e = readFlowExecEvent(view, at);
-      return { kind: 'exec', pid: e.pid, ppid: e.ppid, comm: e.comm, filename: e.filename };
+      return { kind: 'exec', pid: e.pid, ppid: e.ppid, comm: e.comm, filename: e.filename, args: splitArgs(e.args, e.argsLen) };
     }
     default:
       return 'unknown-type';

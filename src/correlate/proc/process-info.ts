@@ -125,12 +125,12 @@ export class ProcessInfoCache {
    * means a new program (or a reused pid). The rest is filled in from /proc lazily, on the
    * next get(), so a burst of execs costs no reads.
    */
-  remember(pid: number, seen: { exe: string | null; comm: string }): void {
+  remember(pid: number, seen: { exe: string | null; comm: string; cmdline?: string[] }): void {
     const info: ProcessInfo = {
       pid,
       comm: seen.comm,
       exe: seen.exe === null ? null : stripDeleted(seen.exe),
-      cmdline: [],
+      cmdline: seen.cmdline ?? [],
       containerId: null,
       systemdUnit: null,
     };
@@ -152,6 +152,8 @@ export class ProcessInfoCache {
       ...fresh,
       comm: entry.info.comm || fresh.comm,
       exe: entry.info.exe ?? fresh.exe,
+      // The kernel copies at most 256 bytes of argv; /proc has all of it while the process lives.
+      cmdline: fresh.cmdline.length > 0 ? fresh.cmdline : entry.info.cmdline,
     };
   }
 

@@ -122,23 +122,27 @@ export function readFlowCloseEvent(view: DataView, at: number): FlowCloseEvent {
   };
 }
 
-export const FLOW_EXEC_EVENT_SIZE = 288;
+export const FLOW_EXEC_EVENT_SIZE = 544;
 
 /** Byte offsets of sonde_flow_exec_event's fields, for decoders that read only what they need. */
 export const FlowExecEventOffsets = {
   type: 0,
   pid: 4,
   ppid: 8,
+  argsLen: 12,
   comm: 16,
   filename: 32,
+  args: 288,
 } as const;
 
 export interface FlowExecEvent {
   type: number;
   pid: number;
   ppid: number;
+  argsLen: number;
   comm: string;
   filename: string;
+  args: Uint8Array;
 }
 
 export function readFlowExecEvent(view: DataView, at: number): FlowExecEvent {
@@ -146,8 +150,10 @@ export function readFlowExecEvent(view: DataView, at: number): FlowExecEvent {
     type: view.getUint8(at),
     pid: view.getUint32(at + 4, true),
     ppid: view.getUint32(at + 8, true),
+    argsLen: view.getUint32(at + 12, true),
     comm: readCString(view, at + 16, 16),
     filename: readCString(view, at + 32, 256),
+    args: new Uint8Array(view.buffer, view.byteOffset + at + 288, 256),
   };
 }
 
