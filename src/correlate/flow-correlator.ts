@@ -47,6 +47,8 @@ export class FlowCorrelator {
   /** Listening ports -> the process that called listen(), from LISTEN events and /proc. */
   readonly #listeners = new Map<number, Listener>();
   #snapshot: SocketOwners | null = null;
+  /** pid -> (port or -1) -> service name: naming reads /proc and parses argv, so do it once. */
+  readonly #names = new Map<number, Map<number, string>>();
   readonly #startedMs: number;
 
   constructor(options: FlowCorrelatorOptions) {
@@ -73,6 +75,7 @@ export class FlowCorrelator {
   }
 
   onExec(e: ExecKernelEvent): void {
+    this.#names.delete(e.pid);
     this.#processes.remember(e.pid, { exe: e.filename || null, comm: e.comm, cmdline: e.args });
   }
 
@@ -101,12 +104,7 @@ export class FlowCorrelator {
 
     const proc = pid > 0 ? this.#processes.get(pid) : null;
     if (proc && comm === '') comm = proc.comm;
-    // The agent's own connections (scrapes of /metrics, the UI) should read as sonde, not as "node".
-    const serviceName = pid === process.pid ? 'sonde' : deriveServiceName(
-      { comm, exe: proc?.exe ?? null, cmdline: proc?.cmdline ?? [], containerId: proc?.containerId ?? null, systemdUnit: proc?.systemdUnit ?? null },
-      direction === 'inbound' ? e.localPort : null,
-      [...this.#rules],
-    );
+    const serviceName = this.#serviceName(pid, comm, direction === 'inbound' ? e.localPort : null);
 
     const endMs = this.#clock.toWallMs(e.endNs);
     const startMs = e.partial || e.startNs === 0 ? this.#startedMs : this.#clock.toWallMs(e.startNs);
@@ -130,11 +128,27 @@ export class FlowCorrelator {
     if (direction !== 'outbound' || !this.#local.has(e.remoteAddr)) return null;
     const listener = this.#listeners.get(e.remotePort);
     if (!listener) return null;
-    const proc = this.#processes.get(listener.pid);
-    return deriveServiceName(
-      { comm: proc?.comm ?? listener.comm, exe: proc?.exe ?? null, cmdline: proc?.cmdline ?? [], containerId: proc?.containerId ?? null, systemdUnit: proc?.systemdUnit ?? null },
-      e.remotePort,
-      [...this.#rules],
+    return this.#serviceName(listener.pid, listener.comm, e.remotePort);
+  }
+
+  #serviceName(pid: number, comm: string, port: number | null): string {
+    // The agent's own connections (scrapes of /metrics, the UI) should read as sonde, not "node".
+    if (pid === process.pid) return 'sonde';
+    let byPort = this.#names.get(pid);
+    const cached = byPort?.get(port ?? -1);
+    if (cached !== undefined) return cached;
+    const proc = pid > 0 ? this.#processes.get(pid) : null;
+    const name = deriveServiceName(
+      { comm: proc?.comm ?? comm, exe: proc?.exe ?? null, cmdline: proc?.cmdline ?? [], containerId: proc?.containerId ?? null, systemdUnit: proc?.systemdUnit ?? null },
+      port,
+      this.#rules as ServiceRule[],
     );
+    // pid 0 (unknown owner) is never cached: its name depends only on comm, which varies.
+    if (pid > 0) {
+      if (this.#names.size >= 8192) this.#names.clear();
+      if (!byPort) this.#names.set(pid, (byPort = new Map()));
+      byPort.set(port ?? -1, name);
+    }
+    return name;
   }
 }

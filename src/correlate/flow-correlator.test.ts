@@ -1,0 +1,86 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FlowCloseKernelEvent } from '../decode/flow-events.js';
+import { MonotonicClock } from './clock.js';
+import { FlowCorrelator } from './flow-correlator.js';
+
+// An empty proc root: every identity must come from the kernel events themselves.
+const emptyProc = (): string => mkdtempSync(join(tmpdir(), 'sonde-proc-'));
+
+function close(extra: Partial<FlowCloseKernelEvent>): FlowCloseKernelEvent {
+  return {
+    kind: 'flow-close', family: 4, direction: 'outbound', status: 'closed', partial: false, accepted: false,
+    resetReceived: false, resetSent: false, pid: 100, tid: 100, comm: 'curl', localAddr: '127.0.0.1', localPort: 40000,
+    remoteAddr: '127.0.0.1', remotePort: 80, startNs: 1_000_000_000, endNs: 1_005_000_000, bytesSent: 10, bytesReceived: 20,
+    segmentsSent: 1, segmentsReceived: 1, retransmits: 0, srttUs: 30, socketCookie: 1, ...extra,
+  };
+}
+
+function correlator(): FlowCorrelator {
+  return new FlowCorrelator({ rules: [{ name: 'web', port: 8000 }], procRoot: emptyProc(), clock: new MonotonicClock(10_000, 0n) });
+}
+
+describe('FlowCorrelator', () => {
+  it('names a short-lived process from its exec event (script, not interpreter)', () => {
+    const c = correlator();
+    c.onExec({ kind: 'exec', pid: 100, ppid: 1, comm: 'python3', filename: '/usr/bin/python3', args: ['python3', '/srv/api.py'] });
+    const f = c.resolve(close({ comm: 'python3' }));
+    assert.equal(f.exe, '/usr/bin/python3');
+    assert.equal(f.serviceName, 'api');
+    assert.equal(f.ownerSource, 'connect');
+  });
+
+  it('a new exec of the same pid renames it', () => {
+    const c = correlator();
+    c.onExec({ kind: 'exec', pid: 100, ppid: 1, comm: 'python3', filename: '/usr/bin/python3', args: ['python3', '/srv/api.py'] });
+    assert.equal(c.resolve(close({})).serviceName, 'api');
+    c.onExec({ kind: 'exec', pid: 100, ppid: 1, comm: 'worker', filename: '/usr/local/bin/worker', args: ['worker'] });
+    assert.equal(c.resolve(close({})).serviceName, 'worker');
+  });
+
+  it('an inbound flow nobody accepted belongs to the listener', () => {
+    const c = correlator();
+    c.onListen({ kind: 'listen', family: 4, pid: 7, comm: 'nginx', localAddr: '0.0.0.0', localPort: 80 });
+    const f = c.resolve(close({ direction: 'inbound', pid: 0, comm: '', localPort: 80, remotePort: 40000 }));
+    assert.equal(f.pid, 7);
+    assert.equal(f.comm, 'nginx');
+    assert.equal(f.ownerSource, 'listener');
+    assert.equal(f.serviceName, 'nginx');
+  });
+
+  it('a flow older than the agent is inbound when its local port listens', () => {
+    const c = correlator();
+    c.onListen({ kind: 'listen', family: 4, pid: 7, comm: 'nginx', localAddr: '0.0.0.0', localPort: 80 });
+    const f = c.resolve(close({ direction: 'unknown', partial: true, pid: 0, comm: '', localPort: 80, startNs: 0 }));
+    assert.equal(f.direction, 'inbound');
+    assert.equal(f.partial, true);
+  });
+
+  it('config rules win, by port', () => {
+    const c = correlator();
+    const f = c.resolve(close({ direction: 'inbound', accepted: true, localPort: 8000, comm: 'gunicorn' }));
+    assert.equal(f.serviceName, 'web');
+  });
+
+  it('an outbound flow to a local listener names the peer service', () => {
+    const c = correlator();
+    c.onListen({ kind: 'listen', family: 4, pid: 7, comm: 'redis-server', localAddr: '127.0.0.1', localPort: 6379 });
+    assert.equal(c.resolve(close({ remotePort: 6379 })).peerService, 'redis-server');
+    assert.equal(c.resolve(close({ remotePort: 6379, remoteAddr: '192.0.2.1' })).peerService, null, 'not local: no peer service');
+  });
+
+  it("the agent's own connections are service sonde", () => {
+    const c = correlator();
+    assert.equal(c.resolve(close({ pid: process.pid, comm: 'node' })).serviceName, 'sonde');
+  });
+
+  it('turns kernel monotonic times into wall-clock start and duration', () => {
+    const c = correlator();
+    const f = c.resolve(close({ startNs: 2_000_000_000, endNs: 2_250_000_000 }));
+    assert.equal(f.startMs, 12_000);
+    assert.equal(f.durationMs, 250);
+  });
+});
