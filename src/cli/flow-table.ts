@@ -19,9 +19,14 @@ function endpoint(addr: string, port: number): string {
   return addr.includes(':') ? `[${addr}]:${port}` : `${addr}:${port}`;
 }
 
-function cell(text: string, width: number, align: 'left' | 'right'): string {
-  const t = text.length > width ? text.slice(0, width - 1) + '…' : text;
-  return align === 'left' ? t.padEnd(width) : t.padStart(width);
+// Only comm may be cut: a cut number ("8640000…") or endpoint (a lost port) would read as a
+// different value. An oversized one widens its row instead.
+const CUTTABLE = new Set(['COMM']);
+
+function cell(text: string, width: number, align: 'left' | 'right', cut = false): string {
+  if (align === 'right') return text.padStart(width);
+  const t = cut && text.length > width ? text.slice(0, width - 1) + '…' : text;
+  return t.padEnd(width);
 }
 
 /** The readable form of `sonde flows`: fixed columns, one flow per line. */
@@ -30,5 +35,5 @@ export function flowTableHeader(): string {
 }
 
 export function flowTableRow(r: FlowRecord): string {
-  return COLUMNS.map(([, width, get, align]) => cell(get(r), width, align)).join(' ');
+  return COLUMNS.map(([name, width, get, align]) => cell(get(r), width, align, CUTTABLE.has(name))).join(' ');
 }

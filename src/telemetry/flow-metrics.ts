@@ -9,7 +9,9 @@ const RTT_BUCKETS = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.0
 /** The peer label: a known local service, else the remote endpoint (ports only where they name a service). */
 export function peerLabel(r: FlowRecord): string {
   if (r.peer_service) return r.peer_service;
-  return r.direction === 'outbound' ? `${r.remote_addr}:${r.remote_port}` : r.remote_addr;
+  if (r.direction !== 'outbound') return r.remote_addr;
+  // IPv6 in brackets: "2001:db8::1:443" would itself parse as an address.
+  return r.remote_addr.includes(':') ? `[${r.remote_addr}]:${r.remote_port}` : `${r.remote_addr}:${r.remote_port}`;
 }
 
 /** Aggregated TCP flow metrics; cardinality is bounded by the registry's per-metric series limit. */
