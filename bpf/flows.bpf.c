@@ -21,6 +21,8 @@ const enum sonde_flow_direction *unused_direction __attribute__((unused));
 const enum sonde_flow_status *unused_status __attribute__((unused));
 const enum sonde_flow_flags *unused_flags __attribute__((unused));
 
+#define FLOW_RINGBUF_BYTES (4 * 1024 * 1024)
+
 /* Set before load. exec events cost a ring-buffer record per execve: allow turning them off. */
 const volatile bool emit_exec_events = true;
 
@@ -33,7 +35,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 4 * 1024 * 1024);
+	__uint(max_entries, FLOW_RINGBUF_BYTES);
 } flow_events SEC(".maps");
 
 struct {
@@ -42,6 +44,18 @@ struct {
 	__type(key, __u32);
 	__type(value, struct sonde_flow_stats);
 } flow_stats_map SEC(".maps");
+
+/*
+ * Submit without waking the reader unless a quarter of the ring is pending: user space drains
+ * on a timer, so a busy host costs one wake-up per interval instead of one per connection (the
+ * wake-up's irq_work and the reader's context switches cost more than the event itself).
+ */
+static __always_inline void submit(void *event)
+{
+	__u64 pending = bpf_ringbuf_query(&flow_events, BPF_RB_AVAIL_DATA);
+
+	bpf_ringbuf_submit(event, pending > FLOW_RINGBUF_BYTES / 4 ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
+}
 
 static __always_inline struct sonde_flow_stats *stats(void)
 {
@@ -101,7 +115,7 @@ static __always_inline void emit_listen(const struct sock *sk, __u8 family)
 		BPF_CORE_READ_INTO((__u32 *)e->local_addr, sk, __sk_common.skc_rcv_saddr);
 	else
 		BPF_CORE_READ_INTO((struct in6_addr *)e->local_addr, sk, __sk_common.skc_v6_rcv_saddr);
-	bpf_ringbuf_submit(e, 0);
+	submit(e);
 	if (s)
 		s->listen_events++;
 }
@@ -165,7 +179,7 @@ static __always_inline void emit_close(const struct sock *sk, __u64 key, __u8 fa
 	e->total_retrans = BPF_CORE_READ(tp, total_retrans);
 	e->srtt_us = BPF_CORE_READ(tp, srtt_us) >> 3; /* stored as 8x the smoothed RTT */
 	e->socket_cookie = bpf_get_socket_cookie((void *)sk);
-	bpf_ringbuf_submit(e, 0);
+	submit(e);
 
 	if (state)
 		bpf_map_delete_elem(&flow_table, &key);
@@ -324,7 +338,7 @@ int BPF_PROG(flow_exec, struct task_struct *p, pid_t old_pid, struct linux_binpr
 		if (len && !bpf_probe_read_user(e->args, len, (void *)start))
 			e->args_len = len;
 	}
-	bpf_ringbuf_submit(e, 0);
+	submit(e);
 	if (s)
 		s->exec_events++;
 	return 0;

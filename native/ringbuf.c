@@ -3,6 +3,9 @@
  * (8-byte aligned) plus an index of (offset, length) pairs and handed to JavaScript in a
  * single call, so the cost per event in JS is a DataView read, not a function call.
  *
+ * Pacing: with intervalMs > 0 the thread wakes at most every intervalMs unless the producer
+ * forces a wake-up, so records arrive in few, large batches.
+ *
  * Backpressure: the thread-safe function's queue is bounded; when JavaScript falls behind the
  * consumer thread blocks, the kernel ring fills, and the BPF side counts its reserve failures.
  */
@@ -121,7 +124,15 @@ static void *consume(void *arg)
 	struct consumer *c = arg;
 
 	while (!atomic_load(&c->stop)) {
-		int n = ring_buffer__poll(c->rb, 100);
+		int n = ring_buffer__poll(c->rb, c->interval_ms > 0 ? c->interval_ms : 100);
+		/*
+		 * Producers may submit without a wake-up (BPF_RB_NO_WAKEUP) and rely on this loop
+		 * coming back on its timeout: consume whatever is there either way.
+		 */
+		if (n >= 0) {
+			int m = ring_buffer__consume(c->rb);
+			n = m < 0 ? m : n + m;
+		}
 		if (n < 0 && n != -EINTR) {
 			c->last_error = -n;
 			atomic_fetch_add(&c->poll_errors, 1);
@@ -139,11 +150,6 @@ static void *consume(void *arg)
 		if (napi_call_threadsafe_function(c->tsfn, ready, napi_tsfn_blocking) != napi_ok) {
 			batch_free(ready);
 			break; /* closing */
-		}
-		if (c->interval_ms > 0) {
-			/* Let records accumulate: fewer, larger batches under load. */
-			struct timespec ts = { c->interval_ms / 1000, (long)(c->interval_ms % 1000) * 1000000L };
-			nanosleep(&ts, NULL);
 		}
 	}
 	return NULL;

@@ -6,6 +6,13 @@ import { ensureTracefs } from '../kernel/tracefs.js';
 import { FLOW_STATS_SIZE, readFlowStats, type FlowStats } from '../decode/generated/flows.js';
 import { CaptureError, explainBpfFailure } from './capture-error.js';
 
+/**
+ * How often the ring buffer is drained. The BPF side submits without waking us (until a quarter
+ * of the ring is pending), so this bounds both the latency of a flow record and the number of
+ * wake-ups per second, whatever the connection rate.
+ */
+const DRAIN_INTERVAL_MS = 50;
+
 /** Programs of flows.bpf.o, and what is lost when an optional one cannot attach. */
 const PROGRAMS: ReadonlyArray<{ name: string; required: boolean; lost: string }> = [
   { name: 'flow_set_state', required: true, lost: 'TCP flows' },
@@ -67,7 +74,7 @@ export class FlowProbes {
           degraded.push({ program: p.name, lost: p.lost, reason: (err as Error).message });
         }
       }
-      events = object.ringBuffer('flow_events', options.onBatch);
+      events = object.ringBuffer('flow_events', options.onBatch, DRAIN_INTERVAL_MS);
     } catch (err) {
       object.close();
       throw explainBpfFailure('starting TCP flow probes', err);

@@ -56,7 +56,7 @@ describe('FlowCorrelator', () => {
     c.onListen({ kind: 'listen', family: 4, pid: 7, comm: 'nginx', localAddr: '0.0.0.0', localPort: 80 });
     const f = c.resolve(close({ direction: 'unknown', partial: true, pid: 0, comm: '', localPort: 80, startNs: 0 }));
     assert.equal(f.direction, 'inbound');
-    assert.equal(f.partial, true);
+    assert.equal(f.kernel.partial, true);
   });
 
   it('config rules win, by port', () => {

@@ -8,9 +8,15 @@ import { deriveServiceName, type ServiceRule } from './service-name.js';
 /** How the owning process of a flow was found, best first. */
 export type OwnerSource = 'connect' | 'accept' | 'listener' | 'proc-snapshot' | 'unknown';
 
-/** A closed TCP connection with its process identity resolved. */
-export interface CorrelatedFlow extends FlowCloseKernelEvent {
+/**
+ * A closed TCP connection with its process identity resolved. The kernel event is kept as is
+ * (composition, not a copy: this runs once per connection on busy hosts).
+ */
+export interface CorrelatedFlow {
+  kernel: FlowCloseKernelEvent;
   direction: 'inbound' | 'outbound';
+  pid: number;
+  comm: string;
   startMs: number;
   durationMs: number;
   exe: string | null;
@@ -109,7 +115,7 @@ export class FlowCorrelator {
     const endMs = this.#clock.toWallMs(e.endNs);
     const startMs = e.partial || e.startNs === 0 ? this.#startedMs : this.#clock.toWallMs(e.startNs);
     return {
-      ...e,
+      kernel: e,
       direction,
       pid,
       comm,

@@ -32,6 +32,7 @@ export interface FlowRecord {
 }
 
 export function toFlowRecord(f: CorrelatedFlow): FlowRecord {
+  const k = f.kernel;
   return {
     start: new Date(f.startMs).toISOString(),
     end: new Date(f.startMs + f.durationMs).toISOString(),
@@ -43,21 +44,21 @@ export function toFlowRecord(f: CorrelatedFlow): FlowRecord {
     peer_service: f.peerService,
     container_id: f.containerId,
     direction: f.direction,
-    family: f.family === 4 ? 'ipv4' : 'ipv6',
-    local_addr: f.localAddr,
-    local_port: f.localPort,
-    remote_addr: f.remoteAddr,
-    remote_port: f.remotePort,
-    bytes_sent: f.bytesSent,
-    bytes_received: f.bytesReceived,
-    segments_sent: f.segmentsSent,
-    segments_received: f.segmentsReceived,
-    retransmits: f.retransmits,
-    srtt_us: f.srttUs,
-    status: f.status,
-    partial: f.partial,
+    family: k.family === 4 ? 'ipv4' : 'ipv6',
+    local_addr: k.localAddr,
+    local_port: k.localPort,
+    remote_addr: k.remoteAddr,
+    remote_port: k.remotePort,
+    bytes_sent: k.bytesSent,
+    bytes_received: k.bytesReceived,
+    segments_sent: k.segmentsSent,
+    segments_received: k.segmentsReceived,
+    retransmits: k.retransmits,
+    srtt_us: k.srttUs,
+    status: k.status,
+    partial: k.partial,
     owner_source: f.ownerSource,
-    socket_cookie: f.socketCookie,
+    socket_cookie: k.socketCookie,
   };
 }
 

@@ -80,6 +80,9 @@ export interface ProcessInfoCacheOptions {
   procRoot?: string;
 }
 
+/** How long "no such process" is believed: flows of an exited pid then cost no /proc reads. */
+const NEGATIVE_TTL_MS = 5_000;
+
 interface CacheEntry {
   info: ProcessInfo;
   /** Set by remember(): /proc has not been consulted yet for the remaining fields. */
@@ -96,6 +99,7 @@ export class ProcessInfoCache {
   readonly procRoot: string;
   // Map keeps insertion order: re-inserting on access makes the first key the least recent.
   private readonly entries = new Map<number, CacheEntry>();
+  private readonly missing = new Map<number, number>();
 
   constructor(options: ProcessInfoCacheOptions = {}) {
     this.maxEntries = Math.max(1, Math.floor(options.maxEntries ?? 4096));
@@ -114,8 +118,15 @@ export class ProcessInfoCache {
       this.touch(pid, entry);
       return entry.info;
     }
+    const missingSince = this.missing.get(pid);
+    if (missingSince !== undefined && Date.now() - missingSince < NEGATIVE_TTL_MS) return null;
     const info = readProcessInfo(pid, this.procRoot);
-    if (info === null) return null;
+    if (info === null) {
+      if (this.missing.size >= this.maxEntries) this.missing.clear();
+      this.missing.set(pid, Date.now());
+      return null;
+    }
+    this.missing.delete(pid);
     this.touch(pid, { info, partial: false });
     return info;
   }
@@ -135,6 +146,7 @@ export class ProcessInfoCache {
       systemdUnit: null,
     };
     this.entries.delete(pid);
+    this.missing.delete(pid);
     this.touch(pid, { info, partial: true });
   }
 
