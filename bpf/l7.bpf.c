@@ -1,0 +1,239 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * L7 payload capture at the socket-buffer level: cgroup_skb ingress and egress at the cgroup v2
+ * root see every TCP segment of every process for a few percent of a tight server's throughput
+ * (per-read/write syscall tracing costs about 15%: see DESIGN.md and docs/l7-capture.md).
+ *
+ * The first payload in each direction decides whether a connection speaks a protocol we parse;
+ * everything else is ignored at the cost of one sk_storage lookup per segment.
+ */
+#include "lib/common.bpf.h"
+#include "l7.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+const struct sonde_l7_segment_event *unused_segment_event __attribute__((unused));
+const enum sonde_l7_direction *unused_direction __attribute__((unused));
+const enum sonde_l7_protocol *unused_protocol __attribute__((unused));
+const enum sonde_l7_flags *unused_flags __attribute__((unused));
+
+#define L7_EVENT_SEGMENT 1
+#define L7_RINGBUF_BYTES (16 * 1024 * 1024)
+#define ETH_P_IP_BE 0x0008   /* htons(0x0800) */
+#define ETH_P_IPV6_BE 0xDD86 /* htons(0x86DD) */
+
+/* Bytes of each segment's payload copied to user space (set before load, <= SONDE_L7_MAX_CAPTURE). */
+const volatile __u32 capture_bytes = SONDE_L7_MAX_CAPTURE;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct sonde_l7_sock_state);
+} l7_sockets SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, L7_RINGBUF_BYTES);
+} l7_events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct sonde_l7_stats);
+} l7_stats_map SEC(".maps");
+
+/* Event header + payload is assembled here: too big for the 512-byte BPF stack. */
+struct l7_scratch {
+	struct sonde_l7_segment_event header;
+	__u8 payload[SONDE_L7_MAX_CAPTURE * 2];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct l7_scratch);
+} l7_scratch_map SEC(".maps");
+
+static __always_inline struct sonde_l7_stats *stats(void)
+{
+	__u32 zero = 0;
+	return bpf_map_lookup_elem(&l7_stats_map, &zero);
+}
+
+/* HTTP/1 request methods and status lines, by their first four bytes (little-endian words). */
+static __always_inline bool http1_start(const __u8 *p)
+{
+	__u32 w = (__u32)p[0] | ((__u32)p[1] << 8) | ((__u32)p[2] << 16) | ((__u32)p[3] << 24);
+
+	switch (w) {
+	case 0x20544547: /* "GET " */
+	case 0x54534f50: /* "POST" */
+	case 0x20545550: /* "PUT " */
+	case 0x44414548: /* "HEAD" */
+	case 0x454c4544: /* "DELE" */
+	case 0x43544150: /* "PATC" */
+	case 0x4954504f: /* "OPTI" */
+	case 0x4e4e4f43: /* "CONN" */
+	case 0x43415254: /* "TRAC" */
+		return true;
+	case 0x50545448: /* "HTTP" */
+		return p[4] == '/' && p[5] == '1' && p[6] == '.';
+	}
+	return false;
+}
+
+static __always_inline int capture(struct __sk_buff *skb, __u8 direction)
+{
+	struct bpf_sock *sk = skb->sk;
+	struct sonde_l7_sock_state *state;
+	struct sonde_l7_stats *s;
+	struct l7_scratch *scratch;
+	__u32 zero = 0, ip_len, tcp_off, payload_off, payload_len, len;
+	__u8 head[8] = {};
+	__u8 ihl_byte, doff_byte;
+	bool start;
+
+	if (!sk)
+		return 1;
+	sk = bpf_sk_fullsock(sk);
+	if (!sk || sk->protocol != SONDE_IPPROTO_TCP)
+		return 1;
+	state = bpf_sk_storage_get(&l7_sockets, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	if (!state || state->protocol == L7_PROTOCOL_IGNORED)
+		return 1;
+
+	/* cgroup_skb sees the packet from its network header. */
+	if (skb->protocol == ETH_P_IP_BE) {
+		if (bpf_skb_load_bytes(skb, 0, &ihl_byte, 1))
+			return 1;
+		ip_len = (ihl_byte & 0x0f) * 4;
+	} else if (skb->protocol == ETH_P_IPV6_BE) {
+		ip_len = 40; /* extension headers before TCP are not followed */
+	} else {
+		return 1;
+	}
+	if (bpf_skb_load_bytes(skb, ip_len + 12, &doff_byte, 1))
+		return 1;
+	tcp_off = ip_len;
+	payload_off = tcp_off + (doff_byte >> 4) * 4;
+	if (skb->len <= payload_off)
+		return 1; /* no payload: ACK, SYN, FIN */
+	payload_len = skb->len - payload_off;
+
+	s = stats();
+	if (s)
+		s->segments_seen++;
+
+	if (bpf_skb_load_bytes(skb, payload_off, head, payload_len < 8 ? 1 : 8)) {
+		if (s)
+			s->load_errors++;
+		return 1;
+	}
+	start = payload_len >= 7 && http1_start(head);
+
+	if (state->protocol == L7_PROTOCOL_UNKNOWN) {
+		if (start) {
+			state->protocol = L7_PROTOCOL_HTTP1;
+			if (s)
+				s->connections_detected++;
+		} else {
+			/*
+			 * Give each direction one chance: a server may speak first (banners), and a
+			 * connection already mid-stream when we attached may be between messages.
+			 */
+			if (direction == L7_DIRECTION_EGRESS)
+				state->checked_egress = 1;
+			else
+				state->checked_ingress = 1;
+			if (state->checked_egress && state->checked_ingress) {
+				state->protocol = L7_PROTOCOL_IGNORED;
+				if (s)
+					s->connections_ignored++;
+			}
+			return 1;
+		}
+	}
+
+	scratch = bpf_map_lookup_elem(&l7_scratch_map, &zero);
+	if (!scratch)
+		return 1;
+	len = payload_len < capture_bytes ? payload_len : capture_bytes;
+	if (len > SONDE_L7_MAX_CAPTURE)
+		len = SONDE_L7_MAX_CAPTURE;
+	scratch->header.type = L7_EVENT_SEGMENT;
+	scratch->header.direction = direction;
+	scratch->header.protocol = state->protocol;
+	scratch->header.flags = start ? L7_FLAG_MESSAGE_START : 0;
+	scratch->header.family = sk->family;
+	scratch->header.local_port = sk->src_port;
+	scratch->header.remote_port = bpf_ntohs(sk->dst_port);
+	scratch->header.payload_len = payload_len;
+	scratch->header.cookie = bpf_get_socket_cookie(skb);
+	scratch->header.ts_ns = bpf_ktime_get_ns();
+	if (sk->family == AF_INET) {
+		__builtin_memset(scratch->header.local_addr, 0, 32);
+		*(__u32 *)scratch->header.local_addr = sk->src_ip4;
+		*(__u32 *)scratch->header.remote_addr = sk->dst_ip4;
+	} else {
+		/* bpf_sock fields must be read one by one: no pointer arithmetic on a sock. */
+		__u32 *local = (__u32 *)scratch->header.local_addr;
+		__u32 *remote = (__u32 *)scratch->header.remote_addr;
+
+		local[0] = sk->src_ip6[0];
+		local[1] = sk->src_ip6[1];
+		local[2] = sk->src_ip6[2];
+		local[3] = sk->src_ip6[3];
+		remote[0] = sk->dst_ip6[0];
+		remote[1] = sk->dst_ip6[1];
+		remote[2] = sk->dst_ip6[2];
+		remote[3] = sk->dst_ip6[3];
+	}
+	{
+		__be32 seq_be = 0;
+		bpf_skb_load_bytes(skb, tcp_off + 4, &seq_be, 4);
+		scratch->header.seq = bpf_ntohl(seq_be);
+	}
+	if (len == 0)
+		return 1;
+	/* Spelled so the verifier sees 1 <= len <= sizeof(payload) whatever the compiler reorders. */
+	len = ((len - 1) & (SONDE_L7_MAX_CAPTURE * 2 - 1)) + 1;
+	if (bpf_skb_load_bytes(skb, payload_off, scratch->payload, len)) {
+		if (s)
+			s->load_errors++;
+		return 1;
+	}
+	scratch->header.captured = len;
+	{
+		__u64 size = sizeof(scratch->header) + len;
+		__u64 pending = bpf_ringbuf_query(&l7_events, BPF_RB_AVAIL_DATA);
+
+		if (size > sizeof(*scratch))
+			return 1;
+		if (bpf_ringbuf_output(&l7_events, scratch, size,
+				       pending > L7_RINGBUF_BYTES / 4 ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP)) {
+			if (s)
+				s->ringbuf_dropped++;
+			return 1;
+		}
+	}
+	if (s) {
+		s->segments_captured++;
+		s->bytes_captured += len;
+	}
+	return 1;
+}
+
+SEC("cgroup_skb/egress")
+int l7_egress(struct __sk_buff *skb)
+{
+	return capture(skb, L7_DIRECTION_EGRESS);
+}
+
+SEC("cgroup_skb/ingress")
+int l7_ingress(struct __sk_buff *skb)
+{
+	return capture(skb, L7_DIRECTION_INGRESS);
+}
