@@ -1,0 +1,43 @@
+/**
+ * One request/response exchange seen on one socket, with its owner resolved: what correlate
+ * hands to telemetry, whatever the protocol parser was. Times are wall-clock milliseconds.
+ */
+export interface L7Exchange {
+  protocol: 'http';
+  /** server: the socket accepted the connection (it received the request); client: it connected. */
+  side: 'server' | 'client';
+  startMs: number;
+  /** First request byte seen -> last response byte seen. */
+  durationMs: number;
+  pid: number;
+  comm: string;
+  exe: string | null;
+  serviceName: string;
+  /** The service on the other end, when it is a local process or a known service. */
+  peerService: string | null;
+  family: 4 | 6;
+  localAddr: string;
+  localPort: number;
+  remoteAddr: string;
+  remotePort: number;
+  socketCookie: number;
+  /** e.g. "GET"; null when the request was not seen (mid-stream start) or unparsable. */
+  method: string | null;
+  /** The raw request target (path and query) as sent. */
+  target: string | null;
+  /** "1.0" or "1.1". */
+  httpVersion: string | null;
+  /** Final status code (1xx interim responses are not final); null when there was no response. */
+  status: number | null;
+  /** Whole messages, headers included, exact even when the capture was truncated. */
+  requestBytes: number;
+  responseBytes: number;
+  requestBodyBytes: number;
+  responseBodyBytes: number;
+  /** Selected request/response headers, lower-case names; secrets already redacted by the parser. */
+  requestHeaders: Readonly<Record<string, string>>;
+  responseHeaders: Readonly<Record<string, string>>;
+  /** A 101 Switching Protocols (e.g. websocket): the stream is no longer parsed after it. */
+  upgraded: boolean;
+  problem: null | 'truncated' | 'no-response' | 'unparsable' | 'connection-closed';
+}
