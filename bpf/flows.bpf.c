@@ -16,6 +16,7 @@ char LICENSE[] SEC("license") = "GPL";
 const struct sonde_flow_close_event *unused_close_event __attribute__((unused));
 const struct sonde_flow_listen_event *unused_listen_event __attribute__((unused));
 const struct sonde_flow_exec_event *unused_exec_event __attribute__((unused));
+const struct sonde_flow_open_event *unused_open_event __attribute__((unused));
 const enum sonde_flow_event_type *unused_event_type __attribute__((unused));
 const enum sonde_flow_direction *unused_direction __attribute__((unused));
 const enum sonde_flow_status *unused_status __attribute__((unused));
@@ -25,6 +26,8 @@ const enum sonde_flow_flags *unused_flags __attribute__((unused));
 
 /* Set before load. exec events cost a ring-buffer record per execve: allow turning them off. */
 const volatile bool emit_exec_events = true;
+/* Open events cost one record per connection; only L7 capture needs them. */
+const volatile bool emit_open_events = true;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -74,12 +77,37 @@ static __always_inline void read_addrs(const struct sock *sk, __u8 family, __u8 
 	}
 }
 
-static __always_inline void begin_flow(__u64 key, __u8 direction, bool owner_on_cpu)
+static __always_inline void emit_open(__u64 cookie, __u8 direction, __u32 pid, const char *comm)
+{
+	struct sonde_flow_open_event *e;
+	struct sonde_flow_stats *s;
+
+	if (!emit_open_events)
+		return;
+	e = bpf_ringbuf_reserve(&flow_events, sizeof(*e), 0);
+	if (!e) {
+		s = stats();
+		if (s)
+			s->ringbuf_dropped++;
+		return;
+	}
+	e->type = FLOW_EVENT_OPEN;
+	e->direction = direction;
+	e->pad0[0] = 0;
+	e->pad0[1] = 0;
+	e->pid = pid;
+	e->cookie = cookie;
+	__builtin_memcpy(e->comm, comm, sizeof(e->comm));
+	submit(e);
+}
+
+static __always_inline void begin_flow(const struct sock *sk, __u64 key, __u8 direction, bool owner_on_cpu)
 {
 	struct sonde_flow_state state = {};
 	struct sonde_flow_stats *s;
 
 	state.start_ns = bpf_ktime_get_ns();
+	state.cookie = bpf_get_socket_cookie((void *)sk);
 	state.direction = direction;
 	if (owner_on_cpu) {
 		__u64 pid_tgid = bpf_get_current_pid_tgid();
@@ -92,6 +120,8 @@ static __always_inline void begin_flow(__u64 key, __u8 direction, bool owner_on_
 		if (s)
 			s->table_full++;
 	}
+	if (owner_on_cpu)
+		emit_open(state.cookie, direction, state.pid, state.comm);
 }
 
 static __always_inline void emit_listen(const struct sock *sk, __u8 family)
@@ -201,16 +231,16 @@ int BPF_PROG(flow_set_state, const struct sock *sk, const int old_state, const i
 
 	switch (new_state) {
 	case SONDE_TCP_SYN_SENT:
-		begin_flow(key, FLOW_DIRECTION_OUTBOUND, true);
+		begin_flow(sk, key, FLOW_DIRECTION_OUTBOUND, true);
 		break;
 	case SONDE_TCP_SYN_RECV:
 		/* The child socket cloned from a listener; softirq context, the owner is set by accept(). */
-		begin_flow(key, FLOW_DIRECTION_INBOUND, false);
+		begin_flow(sk, key, FLOW_DIRECTION_INBOUND, false);
 		break;
 	case SONDE_TCP_ESTABLISHED:
 		/* Syncookie and fastopen children skip SYN_RECV on some paths. */
 		if (old_state == SONDE_TCP_SYN_RECV)
-			begin_flow(key, FLOW_DIRECTION_INBOUND, false);
+			begin_flow(sk, key, FLOW_DIRECTION_INBOUND, false);
 		break;
 	case SONDE_TCP_LISTEN:
 		emit_listen(sk, family);
@@ -290,6 +320,7 @@ static __always_inline void claim_accepted(long ret)
 	bpf_get_current_comm(state->comm, sizeof(state->comm));
 	if (s)
 		s->accepts_matched++;
+	emit_open(state->cookie, FLOW_DIRECTION_INBOUND, state->pid, state->comm);
 }
 
 SEC("tp/syscalls/sys_exit_accept4")

@@ -10,6 +10,7 @@ enum sonde_flow_event_type {
 	FLOW_EVENT_CLOSE = 1,
 	FLOW_EVENT_LISTEN = 2,
 	FLOW_EVENT_EXEC = 3,
+	FLOW_EVENT_OPEN = 4,
 };
 
 enum sonde_flow_direction {
@@ -62,6 +63,19 @@ struct sonde_flow_close_event {
 	char comm[SONDE_COMM_LEN];
 };
 
+/*
+ * The owner of a connection became known (connect() or accept() returned it): lets user space
+ * name the process behind a socket cookie while the connection is still open (L7 records).
+ */
+struct sonde_flow_open_event {
+	__u8 type;
+	__u8 direction;
+	__u8 pad0[2];
+	__u32 pid;
+	__u64 cookie;
+	char comm[SONDE_COMM_LEN];
+};
+
 /* A socket entered LISTEN inside listen(), so pid/comm are the listener's. */
 struct sonde_flow_listen_event {
 	__u8 type;
@@ -103,6 +117,7 @@ struct sonde_flow_stats {
 /* In-kernel state of a live connection, keyed by its struct sock address. */
 struct sonde_flow_state {
 	__u64 start_ns;
+	__u64 cookie;
 	__u32 pid;
 	__u32 tid;
 	__u32 retransmit_events;

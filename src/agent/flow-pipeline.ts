@@ -20,11 +20,14 @@ export class FlowPipeline {
   readonly queue: BoundedQueue<FlowKernelEvent>;
   /** Records the decoder refused, by reason (sonde_decode_errors_total). */
   readonly decodeProblems: ReadonlyMap<DecodeProblem, number>;
+  /** Process identity of sockets, listeners and services, shared with L7 capture. */
+  readonly correlator: FlowCorrelator;
 
-  private constructor(probes: FlowProbes, queue: BoundedQueue<FlowKernelEvent>, decodeProblems: ReadonlyMap<DecodeProblem, number>) {
+  private constructor(probes: FlowProbes, queue: BoundedQueue<FlowKernelEvent>, decodeProblems: ReadonlyMap<DecodeProblem, number>, correlator: FlowCorrelator) {
     this.probes = probes;
     this.queue = queue;
     this.decodeProblems = decodeProblems;
+    this.correlator = correlator;
   }
 
   static async start(options: FlowPipelineOptions): Promise<FlowPipeline> {
@@ -33,6 +36,7 @@ export class FlowPipeline {
       switch (e.kind) {
         case 'listen': correlator.onListen(e); break;
         case 'exec': correlator.onExec(e); break;
+        case 'open': correlator.onOpen(e); break;
         case 'flow-close': options.onFlow(toFlowRecord(correlator.resolve(e))); break;
       }
     }, options.onError);
@@ -48,7 +52,7 @@ export class FlowPipeline {
     } catch (err) {
       options.onError?.(err);
     }
-    return new FlowPipeline(probes, queue, problems);
+    return new FlowPipeline(probes, queue, problems, correlator);
   }
 
   get degraded(): readonly DegradedProbe[] {

@@ -1,4 +1,4 @@
-import type { ExecKernelEvent, FlowCloseKernelEvent, ListenKernelEvent } from '../decode/flow-events.js';
+import type { ExecKernelEvent, FlowCloseKernelEvent, ListenKernelEvent, OpenKernelEvent } from '../decode/flow-events.js';
 import { MonotonicClock } from './clock.js';
 import { LocalAddresses } from './local-addresses.js';
 import { ProcessInfoCache } from './proc/process-info.js';
@@ -32,6 +32,16 @@ interface Listener {
   comm: string;
 }
 
+/** Who owns a live connection, by socket cookie. */
+export interface SocketOwner {
+  pid: number;
+  comm: string;
+  direction: 'inbound' | 'outbound';
+}
+
+/** Live connections whose owner is remembered; past this the oldest are forgotten. */
+const MAX_OWNERS = 131072;
+
 export interface FlowCorrelatorOptions {
   rules: readonly ServiceRule[];
   procRoot?: string;
@@ -55,6 +65,7 @@ export class FlowCorrelator {
   #snapshot: SocketOwners | null = null;
   /** pid -> (port or -1) -> service name: naming reads /proc and parses argv, so do it once. */
   readonly #names = new Map<number, Map<number, string>>();
+  readonly #owners = new Map<number, SocketOwner>();
   readonly #startedMs: number;
 
   constructor(options: FlowCorrelatorOptions) {
@@ -80,12 +91,43 @@ export class FlowCorrelator {
     this.#listeners.set(e.localPort, { pid: e.pid, comm: e.comm });
   }
 
+  onOpen(e: OpenKernelEvent): void {
+    if (this.#owners.size >= MAX_OWNERS) {
+      const oldest = this.#owners.keys().next();
+      if (oldest.done !== true) this.#owners.delete(oldest.value);
+    }
+    this.#owners.set(e.socketCookie, { pid: e.pid, comm: e.comm, direction: e.direction === 'inbound' ? 'inbound' : 'outbound' });
+  }
+
+  /** The owner of an open connection, if connect() or accept() has been seen for it. */
+  ownerOf(socketCookie: number): SocketOwner | undefined {
+    return this.#owners.get(socketCookie);
+  }
+
+  /** The process listening on a local port, if known. */
+  listenerOf(port: number): { pid: number; comm: string } | undefined {
+    return this.#listeners.get(port);
+  }
+
+  /** Service name of a process (rules, unit, script, exe), cached per pid and port. */
+  serviceOf(pid: number, comm: string, localPort: number | null): string {
+    return this.#serviceName(pid, comm, localPort);
+  }
+
+  /** The local service listening on addr:port, when addr is this host. */
+  localServiceAt(addr: string, port: number): string | null {
+    if (!this.#local.has(addr)) return null;
+    const listener = this.#listeners.get(port);
+    return listener ? this.#serviceName(listener.pid, listener.comm, port) : null;
+  }
+
   onExec(e: ExecKernelEvent): void {
     this.#names.delete(e.pid);
     this.#processes.remember(e.pid, { exe: e.filename || null, comm: e.comm, cmdline: e.args });
   }
 
   resolve(e: FlowCloseKernelEvent): CorrelatedFlow {
+    this.#owners.delete(e.socketCookie);
     const listener = this.#listeners.get(e.localPort);
     let direction = e.direction;
     // Only flows older than the agent lack a direction: a local port that is listening means accepted.
@@ -131,10 +173,7 @@ export class FlowCorrelator {
 
   /** For outbound flows to a local listener, that listener's service. */
   #peerService(e: FlowCloseKernelEvent, direction: 'inbound' | 'outbound'): string | null {
-    if (direction !== 'outbound' || !this.#local.has(e.remoteAddr)) return null;
-    const listener = this.#listeners.get(e.remotePort);
-    if (!listener) return null;
-    return this.#serviceName(listener.pid, listener.comm, e.remotePort);
+    return direction === 'outbound' ? this.localServiceAt(e.remoteAddr, e.remotePort) : null;
   }
 
   #serviceName(pid: number, comm: string, port: number | null): string {

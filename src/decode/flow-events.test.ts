@@ -32,6 +32,10 @@ const EXEC_CURL =
     '000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000' +
     '00000000000000000000000000000000';
 
+// Open events captured the same way: a Node process connecting (outbound) and accepting (inbound).
+const OPEN_OUTBOUND = '04020000ab730000e7c62200000000006e6f6465000000000000000000000000';
+const OPEN_INBOUND = '04010000f36e0000e8c62200000000006e6f6465000000000000000000000000';
+
 function decodeHex(hex: string): FlowKernelEvent | DecodeProblem {
   const bytes = Buffer.from(hex, 'hex');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -86,6 +90,16 @@ describe('decodeFlowRecord on captured records', () => {
     assert.ok(e.localPort > 0);
     assert.ok(e.pid > 0);
   });
+  it('open: the owner of a live connection by cookie, both directions', () => {
+    const out = decoded(OPEN_OUTBOUND, 'open');
+    assert.equal(out.direction, 'outbound');
+    assert.equal(out.pid, 0x73ab);
+    assert.equal(out.socketCookie, 0x22c6e7);
+    assert.equal(out.comm, 'node');
+    const inbound = decoded(OPEN_INBOUND, 'open');
+    assert.equal(inbound.direction, 'inbound');
+    assert.equal(inbound.socketCookie, 0x22c6e8);
+  });
   it('exec: filename and comm', () => {
     const e = decoded(EXEC_CURL, 'exec');
     assert.equal(e.filename, '/usr/bin/curl');
@@ -100,6 +114,7 @@ describe('decodeFlowRecord on bad input', () => {
     ['too short close', IPV6_SERVER_CLOSE.slice(0, 100), 'truncated'],
     ['too short listen', IPV6_LISTEN.slice(0, 20), 'truncated'],
     ['too short exec', EXEC_CURL.slice(0, 60), 'truncated'],
+    ['too short open', OPEN_OUTBOUND.slice(0, 40), 'truncated'],
     ['unknown type', 'ff' + IPV6_SERVER_CLOSE.slice(2), 'unknown-type'],
     ['bad family', '0107' + IPV6_SERVER_CLOSE.slice(4), 'bad-family'],
   ];

@@ -1,8 +1,8 @@
 import type { RawBatch } from '../kernel/ring-buffer.js';
 import {
-  FLOW_CLOSE_EVENT_SIZE, FLOW_EXEC_EVENT_SIZE, FLOW_LISTEN_EVENT_SIZE,
+  FLOW_CLOSE_EVENT_SIZE, FLOW_EXEC_EVENT_SIZE, FLOW_LISTEN_EVENT_SIZE, FLOW_OPEN_EVENT_SIZE,
   FlowDirection, FlowEventType, FlowFlags, FlowStatus,
-  readFlowCloseEvent, readFlowExecEvent, readFlowListenEvent,
+  readFlowCloseEvent, readFlowExecEvent, readFlowListenEvent, readFlowOpenEvent,
 } from './generated/flows.js';
 import { formatAddress, AF_INET, AF_INET6 } from './ip-address.js';
 
@@ -74,7 +74,16 @@ export function splitArgs(bytes: Uint8Array, length: number): string[] {
   return out;
 }
 
-export type FlowKernelEvent = FlowCloseKernelEvent | ListenKernelEvent | ExecKernelEvent;
+/** The owner of a live connection became known (connect or accept). */
+export interface OpenKernelEvent {
+  kind: 'open';
+  direction: Direction;
+  pid: number;
+  comm: string;
+  socketCookie: number;
+}
+
+export type FlowKernelEvent = FlowCloseKernelEvent | ListenKernelEvent | ExecKernelEvent | OpenKernelEvent;
 
 export type DecodeProblem = 'truncated' | 'unknown-type' | 'bad-family';
 
@@ -139,6 +148,11 @@ export function decodeFlowRecord(view: DataView, at: number, length: number): Fl
       if (length < FLOW_EXEC_EVENT_SIZE) return 'truncated';
       const e = readFlowExecEvent(view, at);
       return { kind: 'exec', pid: e.pid, ppid: e.ppid, comm: e.comm, filename: e.filename, args: splitArgs(e.args, e.argsLen) };
+    }
+    case FlowEventType.OPEN: {
+      if (length < FLOW_OPEN_EVENT_SIZE) return 'truncated';
+      const e = readFlowOpenEvent(view, at);
+      return { kind: 'open', direction: DIRECTIONS[e.direction] ?? 'unknown', pid: e.pid, comm: e.comm, socketCookie: e.cookie };
     }
     default:
       return 'unknown-type';

@@ -21,6 +21,7 @@ export const FlowEventType = {
   CLOSE: 1,
   LISTEN: 2,
   EXEC: 3,
+  OPEN: 4,
 } as const;
 
 export const FlowFlags = {
@@ -189,21 +190,52 @@ export function readFlowListenEvent(view: DataView, at: number): FlowListenEvent
   };
 }
 
-export const FLOW_STATE_SIZE = 40;
+export const FLOW_OPEN_EVENT_SIZE = 32;
+
+/** Byte offsets of sonde_flow_open_event's fields, for decoders that read only what they need. */
+export const FlowOpenEventOffsets = {
+  type: 0,
+  direction: 1,
+  pid: 4,
+  cookie: 8,
+  comm: 16,
+} as const;
+
+export interface FlowOpenEvent {
+  type: number;
+  direction: number;
+  pid: number;
+  cookie: number;
+  comm: string;
+}
+
+export function readFlowOpenEvent(view: DataView, at: number): FlowOpenEvent {
+  return {
+    type: view.getUint8(at),
+    direction: view.getUint8(at + 1),
+    pid: view.getUint32(at + 4, true),
+    cookie: (view.getUint32(at + 8, true) + view.getUint32(at + 8 + 4, true) * 4294967296),
+    comm: readCString(view, at + 16, 16),
+  };
+}
+
+export const FLOW_STATE_SIZE = 48;
 
 /** Byte offsets of sonde_flow_state's fields, for decoders that read only what they need. */
 export const FlowStateOffsets = {
   startNs: 0,
-  pid: 8,
-  tid: 12,
-  retransmitEvents: 16,
-  direction: 20,
-  flags: 21,
-  comm: 24,
+  cookie: 8,
+  pid: 16,
+  tid: 20,
+  retransmitEvents: 24,
+  direction: 28,
+  flags: 29,
+  comm: 32,
 } as const;
 
 export interface FlowState {
   startNs: number;
+  cookie: number;
   pid: number;
   tid: number;
   retransmitEvents: number;
@@ -215,12 +247,13 @@ export interface FlowState {
 export function readFlowState(view: DataView, at: number): FlowState {
   return {
     startNs: (view.getUint32(at, true) + view.getUint32(at + 4, true) * 4294967296),
-    pid: view.getUint32(at + 8, true),
-    tid: view.getUint32(at + 12, true),
-    retransmitEvents: view.getUint32(at + 16, true),
-    direction: view.getUint8(at + 20),
-    flags: view.getUint8(at + 21),
-    comm: readCString(view, at + 24, 16),
+    cookie: (view.getUint32(at + 8, true) + view.getUint32(at + 8 + 4, true) * 4294967296),
+    pid: view.getUint32(at + 16, true),
+    tid: view.getUint32(at + 20, true),
+    retransmitEvents: view.getUint32(at + 24, true),
+    direction: view.getUint8(at + 28),
+    flags: view.getUint8(at + 29),
+    comm: readCString(view, at + 32, 16),
   };
 }
 

@@ -73,7 +73,7 @@ export const KNOWN_METHODS: readonly string[] = [
 ];
 const KNOWN_METHOD_BYTES = KNOWN_METHODS.map(ascii);
 /** Longest first, so a resync prefers PROPPATCH over PATCH. */
-const BY_LENGTH_DESC = KNOWN_METHOD_BYTES.map((b, i) => i).sort(
+const BY_LENGTH_DESC = KNOWN_METHOD_BYTES.map((_, i) => i).sort(
   (a, b) => KNOWN_METHOD_BYTES[b]!.length - KNOWN_METHOD_BYTES[a]!.length,
 );
 

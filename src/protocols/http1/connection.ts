@@ -225,7 +225,7 @@ export class Http1Connection {
     if (slot.ex.upgraded && !this.isUpgraded) {
       this.isUpgraded = true;
       // Completes an upgrade request still open, so the exchange can be reported now.
-      this.requests.switchProtocols(m.endNs);
+      this.requests.switchProtocols();
       slot.requestDone = true;
     }
     this.drain();
@@ -265,6 +265,9 @@ export class Http1Connection {
     if (problem === null && ex.response === null) problem = 'no-response';
     ex.problem = problem;
     if (ex.response === null && ex.request !== null) ex.endNs = Math.max(ex.endNs, ex.request.endNs);
+    // A response head cut short is only reported at close, and FIFO may then pair it with a
+    // request that began after it; durations must still not go negative.
+    if (ex.endNs < ex.startNs) ex.endNs = ex.startNs;
     (this.out ??= []).push(ex);
   }
 }

@@ -5,6 +5,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Http1Connection } from './connection.js';
+import { Http1MessageParser } from './message-parser.js';
+import { untimed } from './test-helpers.js';
 import { looksLikeHttp1Request, looksLikeHttp1Response } from './detect.js';
 import {
   NGINX_304, NGINX_HEAD, NGINX_KEEPALIVE, NGINX_PIPELINED, NGINX_SECRETS, NODE_100_CONTINUE, NODE_204,
@@ -181,5 +183,31 @@ describe('HTTP/1 fuzz', () => {
     assert.ok(exchangesSeen > ITERATIONS, 'inputs produce exchanges, not only noise');
     // Not a timing assertion: printed so a slowdown is visible in the test log.
     console.log(`# fuzz: ${ITERATIONS} inputs, ${exchangesSeen} exchanges, ${Date.now() - started} ms`);
+  });
+
+  it('any segmentation of a mutated stream gives the same messages as the whole stream', () => {
+    const r = rng(0xc0ffee);
+    const run = (kind: 'request' | 'response', pieces: Uint8Array[], maxHeaderBytes: number): unknown[] => {
+      const out: unknown[] = [];
+      const p = new Http1MessageParser(kind, { onHead() {}, onMessage: (m) => out.push(untimed(m)) }, { maxHeaderBytes });
+      for (let i = 0; i < 6; i++) p.expectResponseTo(i % 3 === 1 ? 'HEAD' : 'GET');
+      let t = 0;
+      for (const piece of pieces) p.push(piece, ++t);
+      p.end(++t);
+      return out;
+    };
+    for (let iter = 0; iter < 2000; iter++) {
+      const { client, server } = makeInput(r);
+      const maxHeaderBytes = r() < 0.5 ? 256 : 16 * 1024;
+      for (const [kind, data] of [['request', client], ['response', server]] as const) {
+        const pieces: Uint8Array[] = [];
+        for (let i = 0; i < data.length;) {
+          const n = 1 + Math.floor(r() * (r() < 0.5 ? 4 : 64));
+          pieces.push(data.subarray(i, i + n));
+          i += n;
+        }
+        assert.deepEqual(run(kind, pieces, maxHeaderBytes), run(kind, [data], maxHeaderBytes), `${kind}, iteration ${iter}`);
+      }
+    }
   });
 });

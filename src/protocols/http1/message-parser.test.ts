@@ -75,6 +75,18 @@ describe('Http1MessageParser: framing', () => {
     assert.equal(m.endNs, 1000);
   });
 
+  it('reads views into a larger capture batch, and Buffers', () => {
+    const res = joined(PYTHON_GET.server);
+    const batch = new Uint8Array(1000).fill(0x41);
+    batch.set(bytes(res), 300);
+    const messages: Http1Response[] = [];
+    const p = Http1MessageParser.responses({ onHead() {}, onMessage: (m) => messages.push(m) });
+    p.push(new Uint8Array(batch.buffer, 300, 100), 1);
+    p.push(batch.subarray(400, 300 + res.length), 2);
+    p.push(Buffer.from(res, 'latin1'), 3);
+    assert.deepEqual(messages.map((m) => [m.status, m.bodyBytes, m.messageBytes]), [[200, 17, res.length], [200, 17, res.length]]);
+  });
+
   it('content-length body (python GET response, HTTP/1.0)', () => {
     const s = joined(PYTHON_GET.server);
     const [m] = responses(PYTHON_GET.server).messages;
@@ -375,10 +387,12 @@ describe('Http1MessageParser: gaps', () => {
     assert.deepEqual(messages.map((m) => [m.method, m.problem, m.messageBytes]), [['', 'truncated', 40 + 19], ['GET', null, 19]]);
   });
 
-  it('ignores nonsense gap lengths', () => {
-    const { messages, parser } = requests([0, -5, Number.NaN, Number.POSITIVE_INFINITY, 'GET / HTTP/1.1\r\n\r\n']);
+  it('ignores nonsense gap lengths, floors fractional ones', () => {
+    const { messages, parser } = requests([0, -5, 0.5, Number.NaN, Number.POSITIVE_INFINITY, 'GET / HTTP/1.1\r\n\r\n']);
     assert.equal(messages.length, 1);
     assert.equal(parser.totalBytes, 18);
+    const body = requests(['POST / HTTP/1.1\r\nContent-Length: 4\r\n\r\n', 2.7, 'xy', 'GET / HTTP/1.1\r\n\r\n']).messages;
+    assert.deepEqual(body.map((m) => [m.bodyBytes, m.gapBytes, m.problem]), [[4, 2, null], [0, 0, null]]);
   });
 });
 
@@ -400,6 +414,28 @@ describe('Http1MessageParser: bad input', () => {
   it('garbage glued to a request line: the method is found at its known-method suffix', () => {
     const { messages } = requests(['{"a":1}xyzGET /glued HTTP/1.1\r\n\r\n']);
     assert.deepEqual(messages.map((m) => [m.method, m.target, m.messageBytes]), [['', '', 10], ['GET', '/glued', 23]]);
+  });
+
+  it('resync finds a start line ending a line longer than the limit, for any segmentation', () => {
+    const limit = 256;
+    const reqStream = '\x00binary' + 'z'.repeat(1000) + '}GET /ok HTTP/1.1\r\nHost: h\r\n\r\n';
+    const resStream = 'HTTP/2 nope\r\n' + 'HTTP/1.1 2'.repeat(90) + 'HTTP/1.1 204 No Content\r\n\r\n';
+    for (const [kind, s, want] of [['request', reqStream, '/ok'], ['response', resStream, 204]] as const) {
+      const results = [1, 3, 7, 100, 255, 256, 257, 5000].map((size) => {
+        const pieces: string[] = [];
+        for (let i = 0; i < s.length; i += size) pieces.push(s.slice(i, i + size));
+        const r = parseMessages(kind, pieces, { maxHeaderBytes: limit, end: true });
+        assert.ok(r.parser.bufferCapacity <= limit);
+        return r.messages;
+      });
+      for (const messages of results) {
+        assert.equal(messages.length, 2, `${kind}: garbage, then the message`);
+        assert.equal(messages[0]!.problem, 'unparsable');
+        const m = messages[1]!;
+        assert.equal(m.kind === 'request' ? m.target : m.status, want);
+        assert.deepEqual(messages.map(untimed), results[0]!.map(untimed));
+      }
+    }
   });
 
   it('garbage then a status line → resync', () => {

@@ -173,7 +173,7 @@ export class Http1MessageParser<M extends Http1Message = Http1Message> {
   totalBytes = 0;
   /** Bytes after a protocol switch (101, CONNECT tunnel, or non-HTTP after an Upgrade request). */
   passthroughBytes = 0;
-  /** Bytes belonging to no message: blank lines at end of stream, a head cut by a protocol switch. */
+  /** Bytes belonging to no message: blank lines left at the end of the stream. */
   discardedBytes = 0;
   /** Messages given to `onMessage`. */
   messages = 0;
@@ -238,6 +238,10 @@ export class Http1MessageParser<M extends Http1Message = Http1Message> {
   // Resync: whether the buffered/current line began at a real line start, and when it began.
   private lineReal = false;
   private lineNs = 0;
+  /** While resyncing, the line window is a ring once full: its oldest byte is here. */
+  private ringStart = 0;
+  /** Where the last rejected start-line candidate stopped being plausible. */
+  private confirmStop = 0;
 
   /** The last request asked to switch protocols, so non-HTTP bytes next are the new protocol. */
   private mayUpgrade = false;
@@ -331,9 +335,10 @@ export class Http1MessageParser<M extends Http1Message = Http1Message> {
 
   /** `length` bytes exist here but were not captured. */
   gap(length: number, nowNs: number): void {
-    if (!(length > 0) || !Number.isFinite(length)) return;
-    this.totalBytes += length;
-    let n = length;
+    // Positions must stay integral: a fractional count would leave a fraction of a byte pending.
+    if (!(length >= 1) || !Number.isFinite(length)) return;
+    let n = Math.floor(length);
+    this.totalBytes += n;
     while (n > 0) {
       switch (this.state) {
         case IDLE:
@@ -352,6 +357,7 @@ export class Http1MessageParser<M extends Http1Message = Http1Message> {
         case HEAD:
           this.countGap(n, nowNs);
           this.abandonHead('truncated');
+          // (unless the listener switched protocols from onHead)
           if (this.state === HEAD) this.toSeek(false);
           return;
         case BODY_LENGTH: {
@@ -382,6 +388,7 @@ export class Http1MessageParser<M extends Http1Message = Http1Message> {
         case SEEK:
           this.countGap(n, nowNs);
           this.bufLen = 0;
+          this.ringStart = 0;
           this.lineReal = false;
           return;
         default:
@@ -396,13 +403,14 @@ export class Http1MessageParser<M extends Http1Message = Http1Message> {
 
   /** The stream ended (connection closed): completes or abandons the message in progress. */
   end(nowNs: number): void {
+    // Messages end at their last byte, not at the close, so nowNs only marks the call.
+    void nowNs;
     switch (this.state) {
       case IDLE:
         this.discardedBytes += this.preamble;
         this.preamble = 0;
         break;
       case HEAD:
-        this.mEndNs = Math.max(this.mEndNs, nowNs);
         this.abandonHead('connection-closed');
         this.finish(null);
         break;
@@ -417,6 +425,7 @@ export class Http1MessageParser<M extends Http1Message = Http1Message> {
     }
     this.state = IDLE;
     this.bufLen = 0;
+    this.ringStart = 0;
     this.buf = null;
     this.mayUpgrade = false;
   }
@@ -425,7 +434,7 @@ export class Http1MessageParser<M extends Http1Message = Http1Message> {
    * The connection switched protocols (a 101, or a tunnel): what follows is not HTTP/1. An open
    * message is completed as it stands; later bytes are only counted.
    */
-  switchProtocols(nowNs: number): void {
+  switchProtocols(): void {
     switch (this.state) {
       case IDLE:
         this.passthroughBytes += this.preamble;
@@ -438,10 +447,10 @@ export class Http1MessageParser<M extends Http1Message = Http1Message> {
       case PASSTHROUGH:
         break;
       default:
-        this.mEndNs = Math.max(this.mEndNs, nowNs);
         this.finish(null);
     }
     this.bufLen = 0;
+    this.ringStart = 0;
     this.buf = null;
     this.state = PASSTHROUGH;
   }
@@ -470,6 +479,7 @@ export class Http1MessageParser<M extends Http1Message = Http1Message> {
     this.mBody = 0;
     this.mGap = 0;
     this.bufLen = 0;
+    this.ringStart = 0;
     this.resetStartLine();
     this.hsLineStart = false;
     this.hsCR = false;
@@ -940,6 +950,7 @@ export class Http1MessageParser<M extends Http1Message = Http1Message> {
   private toSeek(lineReal: boolean): void {
     this.state = SEEK;
     this.bufLen = 0;
+    this.ringStart = 0;
     this.lineReal = lineReal;
     this.lineNs = this.mEndNs;
   }
@@ -983,7 +994,7 @@ export class Http1MessageParser<M extends Http1Message = Http1Message> {
       }
     } else {
       this.keepLineTail(src, pos, next, nowNs);
-      const buf = this.buf!;
+      const buf = this.linearize();
       const start = this.findStart(buf, 0, this.bufLen, this.lineReal);
       if (start >= 0) {
         // The start line began in an earlier chunk: move it to the front and continue the head.
@@ -1004,34 +1015,57 @@ export class Http1MessageParser<M extends Http1Message = Http1Message> {
     this.mBytes += next - pos;
     this.mEndNs = nowNs;
     this.bufLen = 0;
+    this.ringStart = 0;
     this.lineReal = true;
     return next;
   }
 
   /**
    * Keeps the current line's last `limit` bytes: a start line can only be that long, and it may
-   * follow any amount of body bytes on the same "line".
+   * follow any amount of body bytes on the same "line". Once full the window is a ring, so tiny
+   * segments cost what they carry, not a window shift each.
    */
   private keepLineTail(src: Uint8Array, s: number, e: number, nowNs: number): void {
     const n = e - s;
     if (n <= 0) return;
     const limit = this.limit;
-    const buf = this.reserve(Math.min(limit, this.bufLen + n));
     if (this.bufLen === 0) this.lineNs = nowNs;
     if (n >= limit) {
-      buf.set(src.subarray(e - limit, e), 0);
+      this.reserve(limit).set(src.subarray(e - limit, e), 0);
       this.bufLen = limit;
+      this.ringStart = 0;
       this.lineReal = false;
       return;
     }
-    if (this.bufLen + n > limit) {
-      const drop = this.bufLen + n - limit;
-      buf.copyWithin(0, drop, this.bufLen);
-      this.bufLen -= drop;
-      this.lineReal = false;
+    if (this.bufLen + n <= limit) {
+      // Not full yet, so not wrapped: ringStart is 0.
+      this.reserve(this.bufLen + n).set(src.subarray(s, e), this.bufLen);
+      this.bufLen += n;
+      return;
     }
-    buf.set(src.subarray(s, e), this.bufLen);
-    this.bufLen += n;
+    const buf = this.reserve(limit);
+    const w = (this.ringStart + this.bufLen) % limit;
+    const first = Math.min(n, limit - w);
+    buf.set(src.subarray(s, s + first), w);
+    if (first < n) buf.set(src.subarray(s + first, e), 0);
+    const dropped = this.bufLen + n - limit;
+    this.ringStart = (this.ringStart + dropped) % limit;
+    this.bufLen = limit;
+    this.lineReal = false;
+  }
+
+  /** The line window in order, from index 0 (rotated in place: no second buffer). */
+  private linearize(): Uint8Array {
+    const buf = this.buf!;
+    const k = this.ringStart;
+    if (k !== 0) {
+      const len = this.bufLen;
+      buf.subarray(0, k).reverse();
+      buf.subarray(k, len).reverse();
+      buf.subarray(0, len).reverse();
+      this.ringStart = 0;
+    }
+    return buf;
   }
 
   /**
@@ -1048,6 +1082,9 @@ export class Http1MessageParser<M extends Http1Message = Http1Message> {
       if (!startsWithHttp1(src, h, le)) continue;
       if (this.isResponse) {
         if (this.confirmStart(src, h, le)) return h;
+        // A candidate starting before the point where this one failed meets the same stray CR
+        // in its reason phrase, or breaks its own "HTTP/1.x ddd": skipping keeps a line linear.
+        if (this.confirmStop > i) i = this.confirmStop;
         continue;
       }
       const sp2 = h - 1;
@@ -1074,6 +1111,7 @@ export class Http1MessageParser<M extends Http1Message = Http1Message> {
     this.resetStartLine();
     const j = this.scanStartLine(src, s, le);
     const ok = this.sl === SL_DONE && j === le;
+    this.confirmStop = j;
     this.resetStartLine();
     return ok;
   }

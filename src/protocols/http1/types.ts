@@ -98,7 +98,10 @@ export interface Http1Exchange {
   response: Http1Response | null;
   /** First byte of the request (of the response when there is no request). */
   startNs: number;
-  /** Last byte of the final response; for `no-response`, when the connection was seen closing. */
+  /**
+   * Last byte of the final response; for `no-response`, when the connection was seen closing.
+   * Never before `startNs`.
+   */
   endNs: number;
   /** `request.messageBytes`, or 0. */
   requestBytes: number;
