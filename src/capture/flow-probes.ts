@@ -4,6 +4,7 @@ import { bpfObjectPath } from '../kernel/package-root.js';
 import type { RawBatch, RingBuffer } from '../kernel/ring-buffer.js';
 import { ensureTracefs } from '../kernel/tracefs.js';
 import { FLOW_STATS_SIZE, readFlowStats, type FlowStats } from '../decode/generated/flows.js';
+import { sumPerCpuStats } from './per-cpu-stats.js';
 import { CaptureError, explainBpfFailure } from './capture-error.js';
 
 /**
@@ -87,14 +88,9 @@ export class FlowProbes {
 
   /** The kernel-side counters, summed over CPUs. */
   kernelStats(): FlowStats {
-    const perCpu = this.#object.map('flow_stats_map').lookupPerCpu(Buffer.alloc(4)) ?? [];
-    const sum = readFlowStats(new DataView(new ArrayBuffer(FLOW_STATS_SIZE)), 0);
-    for (const value of perCpu) {
-      const one = readFlowStats(new DataView(value.buffer, value.byteOffset, value.byteLength), 0);
-      for (const key of Object.keys(sum) as Array<keyof FlowStats>) sum[key] += one[key];
-    }
-    return sum;
+    return sumPerCpuStats(this.#object.map('flow_stats_map'), FLOW_STATS_SIZE, readFlowStats);
   }
+
 
   /** Live connections tracked in the kernel, and the table's capacity. */
   tableOccupancy(): { entries: number; capacity: number } {
