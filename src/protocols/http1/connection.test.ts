@@ -5,7 +5,7 @@ import {
   NGINX_304, NGINX_HEAD, NGINX_KEEPALIVE, NGINX_PIPELINED, NODE_100_CONTINUE, NODE_204, NODE_CHUNKED_TRAILERS,
   NODE_CLOSE_DELIMITED, PYTHON_GET, RFC6455_WEBSOCKET, bytes, joined,
 } from './fixtures.js';
-import { byteByByte, runConnection, untimedExchange, type Step } from './test-helpers.js';
+import { byteByByte, runConnection, untimedExchange, type Step } from './testkit.js';
 
 const c = (s: string): Step => ({ c: s });
 const s = (x: string): Step => ({ s: x });

@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Http1Connection } from './connection.js';
 import { Http1MessageParser } from './message-parser.js';
-import { untimed } from './test-helpers.js';
+import { untimed } from './testkit.js';
 import { looksLikeHttp1Request, looksLikeHttp1Response } from './detect.js';
 import {
   NGINX_304, NGINX_HEAD, NGINX_KEEPALIVE, NGINX_PIPELINED, NGINX_SECRETS, NODE_100_CONTINUE, NODE_204,

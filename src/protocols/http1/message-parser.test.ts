@@ -6,7 +6,7 @@ import {
   bytes, joined, type CapturedConnection,
 } from './fixtures.js';
 import { HTTP1_DEFAULT_MAX_HEADER_BYTES, Http1MessageParser } from './message-parser.js';
-import { accountedBytes, byteByByte, parseMessages, splitAt, untimed, type Piece } from './test-helpers.js';
+import { accountedBytes, byteByByte, parseMessages, splitAt, untimed, type Piece } from './testkit.js';
 import type { Http1Request, Http1Response } from './types.js';
 
 const requests = (pieces: readonly Piece[], opts: Parameters<typeof parseMessages>[2] = {}) =>

@@ -1,0 +1,236 @@
+import type { L7Segment } from '../decode/l7-events.js';
+import { formatAddress, AF_INET, AF_INET6 } from '../decode/ip-address.js';
+import { Http1Connection } from '../protocols/http1/connection.js';
+import { looksLikeHttp1Request, looksLikeHttp1Response } from '../protocols/http1/detect.js';
+import type { Http1Exchange, Http1Headers } from '../protocols/http1/types.js';
+import type { MonotonicClock } from './clock.js';
+import type { FlowCorrelator } from './flow-correlator.js';
+import type { L7Exchange } from './l7-exchange.js';
+import { TcpStream, type StreamSink } from './tcp-stream.js';
+
+export interface L7ConnectionsOptions {
+  flows: FlowCorrelator;
+  clock: MonotonicClock;
+  onExchange: (exchange: L7Exchange) => void;
+  redactSecrets?: boolean;
+  /** Connections parsed at once; past it the least recently active is dropped (counted). */
+  maxConnections?: number;
+  /** A connection with no segment for this long is flushed and forgotten. */
+  idleTimeoutMs?: number;
+  /** After TCP reports a close, wait this long for segments still in flight before flushing. */
+  closeGraceMs?: number;
+}
+
+export interface L7ConnectionStats {
+  connections: number;
+  evicted: number;
+  undetermined: number;
+  exchanges: number;
+}
+
+interface Connection {
+  cookie: number;
+  side: 'server' | 'client';
+  family: 4 | 6;
+  localAddr: string;
+  localPort: number;
+  remoteAddr: string;
+  remotePort: number;
+  parser: Http1Connection;
+  egress: TcpStream;
+  ingress: TcpStream;
+  lastSeenNs: number;
+  closeAtNs: number | null;
+  /** Kept once known: the flow probes forget a connection's owner when it closes. */
+  owner: { pid: number; comm: string } | undefined;
+}
+
+const tupleKey = (la: string, lp: number, ra: string, rp: number): string => `${la}|${lp}|${ra}|${rp}`;
+
+/**
+ * Per connection (socket cookie): two TCP streams feeding one HTTP/1 parser, then exchanges with
+ * their owner attached. Which end is the client comes from connect()/accept() when the flow
+ * probes saw it, else from the first message: the side that sends a request line is the client.
+ */
+export class L7Connections {
+  readonly #redactSecrets: boolean;
+  readonly #maxConnections: number;
+  readonly #idleTimeoutNs: number;
+  readonly #closeGraceNs: number;
+  readonly #flows: FlowCorrelator;
+  readonly #clock: MonotonicClock;
+  readonly #onExchange: (exchange: L7Exchange) => void;
+  readonly #connections = new Map<number, Connection>();
+  /** Local tuple -> cookie, to name the client process behind a server-side connection. */
+  readonly #byTuple = new Map<string, number>();
+  readonly stats: L7ConnectionStats = { connections: 0, evicted: 0, undetermined: 0, exchanges: 0 };
+
+  constructor(options: L7ConnectionsOptions) {
+    this.#flows = options.flows;
+    this.#clock = options.clock;
+    this.#onExchange = options.onExchange;
+    this.#redactSecrets = options.redactSecrets ?? true;
+    this.#maxConnections = options.maxConnections ?? 65536;
+    this.#idleTimeoutNs = (options.idleTimeoutMs ?? 10 * 60_000) * 1e6;
+    this.#closeGraceNs = (options.closeGraceMs ?? 500) * 1e6;
+  }
+
+  get size(): number {
+    return this.#connections.size;
+  }
+
+  segment(s: L7Segment): void {
+    let conn = this.#connections.get(s.socketCookie);
+    if (conn === undefined) {
+      const created = this.#open(s);
+      if (created === null) return;
+      conn = created;
+    } else {
+      // Keep the map in activity order so eviction drops the least recently active connection.
+      this.#connections.delete(s.socketCookie);
+      this.#connections.set(s.socketCookie, conn);
+    }
+    conn.lastSeenNs = s.tsNs;
+    (s.egress ? conn.egress : conn.ingress).segment(s.seq, s.payloadLength, s.payload, s.tsNs);
+  }
+
+  /** TCP reported the connection closed; flush it once in-flight segments had time to arrive. */
+  closed(socketCookie: number, nowNs: number): void {
+    const conn = this.#connections.get(socketCookie);
+    if (conn && conn.closeAtNs === null) conn.closeAtNs = nowNs + this.#closeGraceNs;
+  }
+
+  /** Flushes connections that closed or went idle. Call periodically. */
+  sweep(nowNs: number): void {
+    for (const conn of [...this.#connections.values()]) {
+      if ((conn.closeAtNs !== null && nowNs >= conn.closeAtNs) || nowNs - conn.lastSeenNs > this.#idleTimeoutNs) this.#finish(conn, nowNs);
+    }
+  }
+
+  /** Flushes everything (agent stopping). */
+  flushAll(nowNs: number): void {
+    for (const conn of [...this.#connections.values()]) this.#finish(conn, nowNs);
+  }
+
+  #open(s: L7Segment): Connection | null {
+    const side = this.#sideOf(s);
+    if (side === null) {
+      this.stats.undetermined++;
+      return null;
+    }
+    if (this.#connections.size >= this.#maxConnections) {
+      const oldest = this.#connections.values().next();
+      if (oldest.done !== true) {
+        this.stats.evicted++;
+        this.#finish(oldest.value, s.tsNs);
+      }
+    }
+    const af = s.family === 4 ? AF_INET : AF_INET6;
+    const parser = new Http1Connection({ redactSecrets: this.#redactSecrets });
+    // The sinks run only once `conn` is assigned: segments are fed after this returns.
+    let conn!: Connection;
+    const requests: StreamSink = {
+      data: (b, t) => this.#emit(conn, parser.client(b, t)),
+      gap: (n, t) => this.#emit(conn, parser.clientGap(n, t)),
+    };
+    const responses: StreamSink = {
+      data: (b, t) => this.#emit(conn, parser.server(b, t)),
+      gap: (n, t) => this.#emit(conn, parser.serverGap(n, t)),
+    };
+    // Requests flow from the client: egress on a client socket, ingress on a server socket.
+    conn = {
+      cookie: s.socketCookie,
+      side,
+      family: s.family,
+      localAddr: formatAddress(af, s.localAddrBytes),
+      localPort: s.localPort,
+      remoteAddr: formatAddress(af, s.remoteAddrBytes),
+      remotePort: s.remotePort,
+      parser,
+      egress: new TcpStream(side === 'client' ? requests : responses),
+      ingress: new TcpStream(side === 'client' ? responses : requests),
+      lastSeenNs: s.tsNs,
+      closeAtNs: null,
+      owner: this.#flows.ownerOf(s.socketCookie),
+    };
+    this.#connections.set(s.socketCookie, conn);
+    this.#byTuple.set(tupleKey(conn.localAddr, conn.localPort, conn.remoteAddr, conn.remotePort), conn.cookie);
+    this.stats.connections++;
+    return conn;
+  }
+
+  #sideOf(s: L7Segment): 'server' | 'client' | null {
+    const owner = this.#flows.ownerOf(s.socketCookie);
+    if (owner) return owner.direction === 'inbound' ? 'server' : 'client';
+    if (looksLikeHttp1Request(s.payload)) return s.egress ? 'client' : 'server';
+    if (looksLikeHttp1Response(s.payload)) return s.egress ? 'server' : 'client';
+    return this.#flows.listenerOf(s.localPort) ? 'server' : null;
+  }
+
+  #finish(conn: Connection, nowNs: number): void {
+    conn.egress.flush();
+    conn.ingress.flush();
+    this.#emit(conn, conn.parser.close(nowNs));
+    this.#connections.delete(conn.cookie);
+    this.#byTuple.delete(tupleKey(conn.localAddr, conn.localPort, conn.remoteAddr, conn.remotePort));
+  }
+
+  #emit(conn: Connection, exchanges: Http1Exchange[]): void {
+    for (const ex of exchanges) {
+      this.stats.exchanges++;
+      this.#onExchange(this.#toExchange(conn, ex));
+    }
+  }
+
+  #toExchange(conn: Connection, ex: Http1Exchange): L7Exchange {
+    conn.owner ??= this.#flows.ownerOf(conn.cookie);
+    const owner = conn.owner ?? (conn.side === 'server' ? this.#flows.listenerOf(conn.localPort) : undefined);
+    const pid = owner?.pid ?? 0;
+    const comm = owner?.comm ?? '';
+    const req = ex.request;
+    const res = ex.response;
+    return {
+      protocol: 'http',
+      side: conn.side,
+      startMs: this.#clock.toWallMs(ex.startNs),
+      durationMs: Math.max(0, (ex.endNs - ex.startNs) / 1e6),
+      pid,
+      comm,
+      exe: null,
+      serviceName: this.#flows.serviceOf(pid, comm, conn.side === 'server' ? conn.localPort : null),
+      peerService: this.#peerService(conn),
+      family: conn.family,
+      localAddr: conn.localAddr,
+      localPort: conn.localPort,
+      remoteAddr: conn.remoteAddr,
+      remotePort: conn.remotePort,
+      socketCookie: conn.cookie,
+      method: req && req.method !== '' ? req.method : null,
+      target: req && req.target !== '' ? req.target : null,
+      httpVersion: (req?.version || res?.version) || null,
+      status: res && res.status > 0 ? res.status : null,
+      requestBytes: ex.requestBytes,
+      responseBytes: ex.responseBytes,
+      requestBodyBytes: req?.bodyBytes ?? 0,
+      responseBodyBytes: res?.bodyBytes ?? 0,
+      requestHeaders: req ? presentHeaders(req.headers) : {},
+      responseHeaders: res ? presentHeaders(res.headers) : {},
+      upgraded: ex.upgraded,
+      problem: ex.problem,
+    };
+  }
+
+  #peerService(conn: Connection): string | null {
+    if (conn.side === 'client') return this.#flows.localServiceAt(conn.remoteAddr, conn.remotePort);
+    // Server side: the client is local when its socket (the mirrored tuple) is one we parse.
+    const clientCookie = this.#byTuple.get(tupleKey(conn.remoteAddr, conn.remotePort, conn.localAddr, conn.localPort));
+    const owner = clientCookie === undefined ? undefined : this.#flows.ownerOf(clientCookie);
+    return owner ? this.#flows.serviceOf(owner.pid, owner.comm, null) : null;
+  }
+}
+
+function presentHeaders(headers: Http1Headers): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) if (value !== null) out[name] = value;
+  return out;
+}
