@@ -16,7 +16,8 @@ export interface L7PipelineOptions {
   queueCapacity?: number;
 }
 
-const SWEEP_INTERVAL_MS = 250;
+// Also how often exchanges waiting for their owner are re-checked.
+const SWEEP_INTERVAL_MS = 50;
 
 /** capture (cgroup_skb) -> decode -> queue "l7-segments" -> streams + HTTP/1 parser -> L7Exchange. */
 export class L7Pipeline {

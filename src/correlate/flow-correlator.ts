@@ -41,6 +41,7 @@ export interface SocketOwner {
 
 /** Live connections whose owner is remembered; past this the oldest are forgotten. */
 const MAX_OWNERS = 131072;
+const CLOSED_OWNER_TTL_MS = 5_000;
 
 export interface FlowCorrelatorOptions {
   rules: readonly ServiceRule[];
@@ -66,6 +67,11 @@ export class FlowCorrelator {
   /** pid -> (port or -1) -> service name: naming reads /proc and parses argv, so do it once. */
   readonly #names = new Map<number, Map<number, string>>();
   readonly #owners = new Map<number, SocketOwner>();
+  /**
+   * Owners of connections that just closed, kept a few seconds: L7 records of a short
+   * connection are often completed after its close event was processed.
+   */
+  readonly #closedOwners = new Map<number, { owner: SocketOwner; closedMs: number }>();
   readonly #startedMs: number;
 
   constructor(options: FlowCorrelatorOptions) {
@@ -101,7 +107,7 @@ export class FlowCorrelator {
 
   /** The owner of an open connection, if connect() or accept() has been seen for it. */
   ownerOf(socketCookie: number): SocketOwner | undefined {
-    return this.#owners.get(socketCookie);
+    return this.#owners.get(socketCookie) ?? this.#closedOwners.get(socketCookie)?.owner;
   }
 
   /** The process listening on a local port, if known. */
@@ -127,7 +133,7 @@ export class FlowCorrelator {
   }
 
   resolve(e: FlowCloseKernelEvent): CorrelatedFlow {
-    this.#owners.delete(e.socketCookie);
+    this.#retireOwner(e.socketCookie);
     const listener = this.#listeners.get(e.localPort);
     let direction = e.direction;
     // Only flows older than the agent lack a direction: a local port that is listening means accepted.
@@ -174,6 +180,19 @@ export class FlowCorrelator {
   /** For outbound flows to a local listener, that listener's service. */
   #peerService(e: FlowCloseKernelEvent, direction: 'inbound' | 'outbound'): string | null {
     return direction === 'outbound' ? this.localServiceAt(e.remoteAddr, e.remotePort) : null;
+  }
+
+  #retireOwner(cookie: number): void {
+    const owner = this.#owners.get(cookie);
+    if (owner === undefined) return;
+    this.#owners.delete(cookie);
+    const now = Date.now();
+    this.#closedOwners.set(cookie, { owner, closedMs: now });
+    // Insertion order is closing order: drop from the front while too old or too many.
+    for (const [key, entry] of this.#closedOwners) {
+      if (now - entry.closedMs < CLOSED_OWNER_TTL_MS && this.#closedOwners.size <= MAX_OWNERS) break;
+      this.#closedOwners.delete(key);
+    }
   }
 
   #serviceName(pid: number, comm: string, port: number | null): string {

@@ -19,6 +19,8 @@ export interface L7ConnectionsOptions {
   idleTimeoutMs?: number;
   /** After TCP reports a close, wait this long for segments still in flight before flushing. */
   closeGraceMs?: number;
+  /** How long a finished exchange may wait for its connection's owner to be reported. */
+  ownerWaitMs?: number;
 }
 
 export interface L7ConnectionStats {
@@ -45,6 +47,12 @@ interface Connection {
   owner: { pid: number; comm: string } | undefined;
 }
 
+interface Waiting {
+  conn: Connection;
+  ex: Http1Exchange;
+  deadlineNs: number;
+}
+
 const tupleKey = (la: string, lp: number, ra: string, rp: number): string => `${la}|${lp}|${ra}|${rp}`;
 
 /**
@@ -64,6 +72,13 @@ export class L7Connections {
   /** Local tuple -> cookie, to name the client process behind a server-side connection. */
   readonly #byTuple = new Map<string, number>();
   readonly stats: L7ConnectionStats = { connections: 0, evicted: 0, undetermined: 0, exchanges: 0 };
+  /**
+   * Exchanges whose owner is not known yet. Flow events (connect/accept) arrive on another ring
+   * buffer, drained on its own schedule, so a fast exchange can complete before its connection's
+   * open event is read: it waits here, at most #ownerWaitNs.
+   */
+  #waiting: Waiting[] = [];
+  readonly #ownerWaitNs: number;
 
   constructor(options: L7ConnectionsOptions) {
     this.#flows = options.flows;
@@ -73,6 +88,7 @@ export class L7Connections {
     this.#maxConnections = options.maxConnections ?? 65536;
     this.#idleTimeoutNs = (options.idleTimeoutMs ?? 10 * 60_000) * 1e6;
     this.#closeGraceNs = (options.closeGraceMs ?? 500) * 1e6;
+    this.#ownerWaitNs = (options.ownerWaitMs ?? 200) * 1e6;
   }
 
   get size(): number {
@@ -100,8 +116,9 @@ export class L7Connections {
     if (conn && conn.closeAtNs === null) conn.closeAtNs = nowNs + this.#closeGraceNs;
   }
 
-  /** Flushes connections that closed or went idle. Call periodically. */
+  /** Flushes connections that closed or went idle, and exchanges done waiting for owners. Call periodically. */
   sweep(nowNs: number): void {
+    this.#releaseWaiting(nowNs, false);
     for (const conn of [...this.#connections.values()]) {
       if ((conn.closeAtNs !== null && nowNs >= conn.closeAtNs) || nowNs - conn.lastSeenNs > this.#idleTimeoutNs) this.#finish(conn, nowNs);
     }
@@ -110,6 +127,22 @@ export class L7Connections {
   /** Flushes everything (agent stopping). */
   flushAll(nowNs: number): void {
     for (const conn of [...this.#connections.values()]) this.#finish(conn, nowNs);
+    this.#releaseWaiting(nowNs, true);
+  }
+
+  #releaseWaiting(nowNs: number, all: boolean): void {
+    if (this.#waiting.length === 0) return;
+    const still: Waiting[] = [];
+    for (const w of this.#waiting) {
+      if (all || nowNs >= w.deadlineNs || this.#ownerOf(w.conn) !== undefined) this.#onExchange(this.#toExchange(w.conn, w.ex));
+      else still.push(w);
+    }
+    this.#waiting = still;
+  }
+
+  #ownerOf(conn: Connection): { pid: number; comm: string } | undefined {
+    conn.owner ??= this.#flows.ownerOf(conn.cookie);
+    return conn.owner;
   }
 
   #open(s: L7Segment): Connection | null {
@@ -178,13 +211,17 @@ export class L7Connections {
   #emit(conn: Connection, exchanges: Http1Exchange[]): void {
     for (const ex of exchanges) {
       this.stats.exchanges++;
-      this.#onExchange(this.#toExchange(conn, ex));
+      // Keep per-connection order: once one waits, later ones of the same connection wait too.
+      if (this.#ownerOf(conn) === undefined || this.#waiting.some((w) => w.conn === conn)) {
+        this.#waiting.push({ conn, ex, deadlineNs: this.#clock.nowMonotonicNs() + this.#ownerWaitNs });
+      } else {
+        this.#onExchange(this.#toExchange(conn, ex));
+      }
     }
   }
 
   #toExchange(conn: Connection, ex: Http1Exchange): L7Exchange {
-    conn.owner ??= this.#flows.ownerOf(conn.cookie);
-    const owner = conn.owner ?? (conn.side === 'server' ? this.#flows.listenerOf(conn.localPort) : undefined);
+    const owner = this.#ownerOf(conn) ?? (conn.side === 'server' ? this.#flows.listenerOf(conn.localPort) : undefined);
     const pid = owner?.pid ?? 0;
     const comm = owner?.comm ?? '';
     const req = ex.request;
