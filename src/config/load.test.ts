@@ -461,3 +461,31 @@ describe('loadConfig: errors', () => {
     );
   });
 });
+
+describe('l7 settings', () => {
+  const file = (text: string) => ({ flags: { config: '/etc/sonde.yaml' }, env: {}, readFile: () => text });
+  it('defaults: enabled, 4 KiB capture, secrets redacted, queries dropped', () => {
+    const c = loadConfig({ flags: {}, env: {} });
+    assert.deepEqual(c.l7, { enabled: true, captureBytes: 4096, redactSecrets: true, keepQuery: false, recentLimit: 10000, recordBudgetPerSecond: 10000, maxRoutesPerService: 100, routes: [] });
+  });
+  it('reads every key from the file', () => {
+    const c = loadConfig(file('l7:\n  enabled: false\n  capture_bytes: 512\n  redact_secrets: false\n  keep_query: true\n  routes: ["/users/:id", "/static/*"]\n'));
+    assert.equal(c.l7.enabled, false);
+    assert.equal(c.l7.captureBytes, 512);
+    assert.equal(c.l7.redactSecrets, false);
+    assert.equal(c.l7.keepQuery, true);
+    assert.deepEqual(c.l7.routes, ['/users/:id', '/static/*']);
+  });
+  it('environment booleans and lists', () => {
+    const c = loadConfig({ flags: {}, env: { SONDE_L7_ENABLED: 'off', SONDE_L7_ROUTES: '/a/:id, /b/*' } });
+    assert.equal(c.l7.enabled, false);
+    assert.deepEqual(c.l7.routes, ['/a/:id', '/b/*']);
+  });
+  const bad: Array<[string, string, RegExp]> = [
+    ['capture above the kernel buffer', 'l7:\n  capture_bytes: 9000\n', /l7\.capture_bytes: must be at most 4096/],
+    ['not a boolean', 'l7:\n  keep_query: "yes"\n', /l7\.keep_query: must be true or false/],
+    ['route without a slash', 'l7:\n  routes: ["users/:id"]\n', /l7\.routes: route patterns start with "\/"/],
+    ['unknown l7 key', 'l7:\n  captur_bytes: 10\n', /l7\.captur_bytes: unknown key \(did you mean l7\.capture_bytes\?\)/],
+  ];
+  for (const [name, text, want] of bad) it(name, () => assert.throws(() => loadConfig(file(text)), want));
+});

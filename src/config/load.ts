@@ -8,6 +8,7 @@ import {
   DURATION_MAX_MS,
   FLOW_TABLE_SIZE_MAX,
   FLOW_TABLE_SIZE_MIN,
+  L7_CAPTURE_BYTES_MAX,
   LOG_LEVELS,
   defaultConfig,
   type LogLevel,
@@ -92,6 +93,27 @@ const positiveIntField = (key: string, env: string, set: Field<number>['set'], c
   set,
 });
 
+const booleanField = (key: string, env: string, set: Field<boolean>['set']): Field<boolean> => ({
+  key,
+  env,
+  fromText: (text) => {
+    const t = text.trim().toLowerCase();
+    if (['true', '1', 'yes', 'on'].includes(t)) return true;
+    if (['false', '0', 'no', 'off'].includes(t)) return false;
+    throw new InvalidValueError(`must be true or false, got "${text}"`);
+  },
+  fromYaml: (v) => {
+    if (typeof v !== 'boolean') throw new InvalidValueError(`must be true or false, got ${describe(v)}`);
+    return v;
+  },
+  set,
+});
+
+const routePattern = (p: string): string => {
+  if (!p.startsWith('/')) throw new InvalidValueError(`route patterns start with "/", got "${p}"`);
+  return p;
+};
+
 const FIELDS: readonly Field<unknown>[] = [
   listenField('listen', 'SONDE_LISTEN', 'listen', (c, v) => (c.listen = v)),
   listenField('health_listen', 'SONDE_HEALTH_LISTEN', 'health-listen', (c, v) => (c.healthListen = v)),
@@ -120,6 +142,25 @@ const FIELDS: readonly Field<unknown>[] = [
     }
   }),
   positiveIntField('metrics.max_series_per_metric', 'SONDE_METRICS_MAX_SERIES_PER_METRIC', (c, v) => (c.metrics.maxSeriesPerMetric = v)),
+  booleanField('l7.enabled', 'SONDE_L7_ENABLED', (c, v) => (c.l7.enabled = v)),
+  positiveIntField('l7.capture_bytes', 'SONDE_L7_CAPTURE_BYTES', (c, v) => (c.l7.captureBytes = v), (n) => {
+    if (n > L7_CAPTURE_BYTES_MAX) throw new InvalidValueError(`must be at most ${L7_CAPTURE_BYTES_MAX} (the kernel probe's buffer), got ${n}`);
+  }),
+  booleanField('l7.redact_secrets', 'SONDE_L7_REDACT_SECRETS', (c, v) => (c.l7.redactSecrets = v)),
+  booleanField('l7.keep_query', 'SONDE_L7_KEEP_QUERY', (c, v) => (c.l7.keepQuery = v)),
+  positiveIntField('l7.recent_limit', 'SONDE_L7_RECENT_LIMIT', (c, v) => (c.l7.recentLimit = v)),
+  positiveIntField('l7.record_budget_per_second', 'SONDE_L7_RECORD_BUDGET_PER_SECOND', (c, v) => (c.l7.recordBudgetPerSecond = v)),
+  positiveIntField('l7.max_routes_per_service', 'SONDE_L7_MAX_ROUTES_PER_SERVICE', (c, v) => (c.l7.maxRoutesPerService = v)),
+  {
+    key: 'l7.routes',
+    env: 'SONDE_L7_ROUTES',
+    fromText: (text) => text.split(',').map((p) => p.trim()).filter((p) => p !== '').map(routePattern),
+    fromYaml: (v) => {
+      if (!Array.isArray(v) || v.some((p) => typeof p !== 'string')) throw new InvalidValueError(`must be a list of route patterns such as "/users/:id", got ${describe(v)}`);
+      return (v as string[]).map(routePattern);
+    },
+    set: (c, v: string[]) => (c.l7.routes = v),
+  } satisfies Field<string[]>,
 ];
 
 const FIELD_BY_KEY: ReadonlyMap<string, Field<unknown>> = new Map(FIELDS.map((f) => [f.key, f]));

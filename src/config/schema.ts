@@ -13,6 +13,24 @@ export interface ServiceRule {
   container?: string;
 }
 
+/** L7 (per-request) capture: what is copied from the kernel, kept, and exported. */
+export interface L7Config {
+  enabled: boolean;
+  /** Payload bytes copied per TCP segment; the rest is counted, not copied (1..4096). */
+  captureBytes: number;
+  /** Authorization, Cookie and Set-Cookie values are replaced by "[REDACTED]". */
+  redactSecrets: boolean;
+  /** Keep query strings in url.path (they often carry tokens). */
+  keepQuery: boolean;
+  /** Records kept for /api/v1/requests. */
+  recentLimit: number;
+  /** Sustained records/s past which records (never metrics) are sampled. */
+  recordBudgetPerSecond: number;
+  maxRoutesPerService: number;
+  /** Route patterns that win over automatic id folding, e.g. "/users/:id/orders". */
+  routes: string[];
+}
+
 export interface SondeConfig {
   listen: { host: string; port: number };
   healthListen: { host: string; port: number };
@@ -21,6 +39,7 @@ export interface SondeConfig {
   logLevel: LogLevel;
   flows: { recentLimit: number; tableSize: number };
   metrics: { maxSeriesPerMetric: number };
+  l7: L7Config;
   services: ServiceRule[];
   configFile: string | null;
 }
@@ -28,6 +47,9 @@ export interface SondeConfig {
 // The BPF flow map is hashed with a mask, so its size must be a power of two.
 export const FLOW_TABLE_SIZE_MIN = 1024;
 export const FLOW_TABLE_SIZE_MAX = 1_048_576;
+
+/** Largest per-segment capture the L7 probe supports (SONDE_L7_MAX_CAPTURE in bpf/l7.h). */
+export const L7_CAPTURE_BYTES_MAX = 4096;
 
 /** Kernel comm names are TASK_COMM_LEN (16) bytes including the NUL. */
 export const COMM_MAX_LENGTH = 15;
@@ -44,6 +66,16 @@ export function defaultConfig(): SondeConfig {
     logLevel: 'info',
     flows: { recentLimit: 10_000, tableSize: 65_536 },
     metrics: { maxSeriesPerMetric: 2_000 },
+    l7: {
+      enabled: true,
+      captureBytes: 4096,
+      redactSecrets: true,
+      keepQuery: false,
+      recentLimit: 10_000,
+      recordBudgetPerSecond: 10_000,
+      maxRoutesPerService: 100,
+      routes: [],
+    },
     services: [],
     configFile: null,
   };
