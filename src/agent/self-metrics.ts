@@ -1,12 +1,13 @@
 import type { MetricRegistry } from '../telemetry/metrics/registry.js';
 import type { FlowPipeline } from './flow-pipeline.js';
+import type { L7Pipeline } from './l7-pipeline.js';
 
 /**
  * sonde's own health as metrics: what the kernel dropped, what user space received, queue
  * losses, decode errors, map occupancy, and the agent's CPU and memory. Kernel counters are
  * totals read at scrape time, so counters advance by the difference since the last scrape.
  */
-export function registerSelfMetrics(registry: MetricRegistry, flows: FlowPipeline): void {
+export function registerSelfMetrics(registry: MetricRegistry, flows: FlowPipeline, l7: L7Pipeline | null = null): void {
   const ringEvents = registry.counter({ name: 'sonde_ringbuf_events_total', help: 'Records received from a BPF ring buffer.', labelNames: ['ringbuf'] as const });
   const ringDropped = registry.counter({ name: 'sonde_ringbuf_dropped_total', help: 'Records the kernel could not put in a full BPF ring buffer.', labelNames: ['ringbuf'] as const });
   const pipelineDropped = registry.counter({ name: 'sonde_pipeline_dropped_total', help: 'Items dropped by a full pipeline queue.', labelNames: ['stage'] as const });
@@ -16,6 +17,11 @@ export function registerSelfMetrics(registry: MetricRegistry, flows: FlowPipelin
   const mapCapacity = registry.gauge({ name: 'sonde_bpf_map_capacity_entries', help: 'Maximum entries of a BPF map.', labelNames: ['map'] as const });
   const cpu = registry.counter({ name: 'sonde_agent_cpu_seconds_total', help: 'CPU time used by the sonde agent process (user + system).', labelNames: [] as const });
   const rss = registry.gauge({ name: 'sonde_agent_resident_memory_bytes', help: 'Resident memory of the sonde agent process.', labelNames: [] as const });
+
+  const l7Segments = registry.counter({ name: 'sonde_l7_segments_captured_total', help: 'TCP segments of L7 connections copied from the kernel.', labelNames: [] as const });
+  const l7Bytes = registry.counter({ name: 'sonde_l7_captured_bytes_total', help: 'Payload bytes copied from the kernel for L7 parsing (prefixes only).', labelNames: [] as const });
+  const l7Evicted = registry.counter({ name: 'sonde_l7_connections_evicted_total', help: 'L7 connections dropped from parsing because too many were open.', labelNames: [] as const });
+  const l7Connections = registry.gauge({ name: 'sonde_l7_connections', help: 'Connections being parsed for L7 records.', labelNames: [] as const });
 
   const last = new Map<string, number>();
   const advance = (key: string, total: number, inc: (delta: number) => void): void => {
@@ -35,6 +41,18 @@ export function registerSelfMetrics(registry: MetricRegistry, flows: FlowPipelin
     const occupancy = flows.probes.tableOccupancy();
     mapEntries.set({ map: 'flow_table' }, occupancy.entries);
     mapCapacity.set({ map: 'flow_table' }, occupancy.capacity);
+    if (l7) {
+      const k = l7.probes.kernelStats();
+      const lrb = l7.probes.ringBufferStats();
+      advance('l7.rb.events', lrb.records, (d) => ringEvents.inc({ ringbuf: lrb.name }, d));
+      advance('l7.rb.dropped', k.ringbufDropped, (d) => ringDropped.inc({ ringbuf: lrb.name }, d));
+      advance('l7.queue.dropped', l7.queue.dropped, (d) => pipelineDropped.inc({ stage: l7.queue.name }, d));
+      for (const [reason, n] of l7.decodeProblems) advance(`l7.decode.${reason}`, n, (d) => decodeErrors.inc({ reason }, d));
+      advance('l7.segments', k.segmentsCaptured, (d) => l7Segments.inc({}, d));
+      advance('l7.bytes', k.bytesCaptured, (d) => l7Bytes.inc({}, d));
+      advance('l7.evicted', l7.connections.stats.evicted, (d) => l7Evicted.inc({}, d));
+      l7Connections.set({}, l7.connections.size);
+    }
     const usage = process.cpuUsage();
     advance('cpu', (usage.user + usage.system) / 1e6, (d) => cpu.inc({}, d));
     rss.set({}, process.memoryUsage.rss());
@@ -42,4 +60,8 @@ export function registerSelfMetrics(registry: MetricRegistry, flows: FlowPipelin
   // Zero-valued series from the start, so dashboards see them before the first loss.
   ringDropped.inc({ ringbuf: 'flow_events' }, 0);
   pipelineDropped.inc({ stage: flows.queue.name }, 0);
+  if (l7) {
+    ringDropped.inc({ ringbuf: 'l7_events' }, 0);
+    pipelineDropped.inc({ stage: l7.queue.name }, 0);
+  }
 }

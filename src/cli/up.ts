@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import { FlowPipeline } from '../agent/flow-pipeline.js';
+import { L7Pipeline } from '../agent/l7-pipeline.js';
 import { registerSelfMetrics } from '../agent/self-metrics.js';
 import type { SondeConfig } from '../config/schema.js';
 import { Logger } from '../lib/logger.js';
@@ -7,6 +8,7 @@ import { createApiServer } from '../server/api-server.js';
 import { createHealthServer } from '../server/health-server.js';
 import { listen } from '../server/listen.js';
 import { FlowMetrics } from '../telemetry/flow-metrics.js';
+import { L7Telemetry } from '../telemetry/l7-telemetry.js';
 import { MetricRegistry } from '../telemetry/metrics/registry.js';
 import { RecentFlows } from '../telemetry/recent-flows.js';
 import { runUntil } from './run-until.js';
@@ -29,17 +31,31 @@ export async function runUp(config: SondeConfig): Promise<number> {
   const recent = new RecentFlows(config.flows.recentLimit);
   const flowMetrics = new FlowMetrics(registry);
   let pipeline: FlowPipeline | null = null;
+  let l7: L7Pipeline | null = null;
+  let l7Problem: string | null = null;
   let flowsSeen = 0;
+  const l7Telemetry = config.l7.enabled
+    ? new L7Telemetry(registry, {
+      recentLimit: config.l7.recentLimit,
+      recordBudgetPerSecond: config.l7.recordBudgetPerSecond,
+      routePatterns: config.l7.routes,
+      maxRoutesPerService: config.l7.maxRoutesPerService,
+      keepQuery: config.l7.keepQuery,
+      onSubscriberError: (e) => log.warn(`requests: ${(e as Error).message}`),
+    })
+    : undefined;
 
   const health = createHealthServer(() => (pipeline ? { ready: true, detail: 'all probes attached' } : { ready: false, detail: 'attaching probes' }));
   const api = createApiServer({
     registry,
     flows: recent,
+    l7: l7Telemetry,
     status: () => ({
       version: SONDE_VERSION,
       uptime_seconds: (Date.now() - started) / 1000,
       ready: pipeline !== null,
       flows_seen: flowsSeen,
+      l7: l7 ? 'capturing' : (l7Problem ?? 'disabled'),
       degraded: pipeline?.degraded ?? [],
     }),
   });
@@ -56,14 +72,31 @@ export async function runUp(config: SondeConfig): Promise<number> {
         flowsSeen++;
         recent.add(record);
         flowMetrics.record(record);
+        l7?.connectionClosed(record.socket_cookie);
       },
       onError: (err) => log.warn(`flows: ${(err as Error).message}`),
     });
-    registerSelfMetrics(registry, pipeline);
+    if (l7Telemetry) {
+      try {
+        l7 = L7Pipeline.start({
+          flows: pipeline.correlator,
+          captureBytes: config.l7.captureBytes,
+          redactSecrets: config.l7.redactSecrets,
+          onExchange: (x) => l7Telemetry.record(x),
+          onError: (err) => log.warn(`l7: ${(err as Error).message}`),
+        });
+      } catch (err) {
+        // Flows still work without cgroup_skb: say what is lost and keep going.
+        l7Problem = `L7 capture unavailable: ${(err as Error).message}`;
+        log.warn(`${l7Problem} — TCP flows and metrics still run`);
+      }
+    }
+    registerSelfMetrics(registry, pipeline, l7);
     for (const d of pipeline.degraded) log.warn(`degraded: ${d.program} did not attach (${d.reason}); lost: ${d.lost}`);
     log.info(`sonde ${SONDE_VERSION} ready in ${Date.now() - started} ms: UI and API on http://${hostPort(a)}/ (metrics at /metrics), health on http://${hostPort(h)}/readyz`);
   } catch (err) {
     log.error((err as Error).message);
+    l7?.stop();
     pipeline?.stop();
     await Promise.all(servers.map(close));
     return 1;
@@ -71,6 +104,7 @@ export async function runUp(config: SondeConfig): Promise<number> {
 
   const why = await runUntil(config.durationMs);
   log.info(`stopping (${why === 'signal' ? 'signal' : 'duration reached'}): detaching probes`);
+  l7?.stop();
   pipeline.stop();
   await Promise.all(servers.map(close));
   return 0;

@@ -110,6 +110,11 @@ export class FlowCorrelator {
     return this.#owners.get(socketCookie) ?? this.#closedOwners.get(socketCookie)?.owner;
   }
 
+  /** Executable path of a process, from /proc or its exec event. */
+  exeOf(pid: number): string | null {
+    return this.#processes.get(pid)?.exe ?? null;
+  }
+
   /** The process listening on a local port, if known. */
   listenerOf(port: number): { pid: number; comm: string } | undefined {
     return this.#listeners.get(port);

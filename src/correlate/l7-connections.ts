@@ -53,7 +53,9 @@ interface Waiting {
   deadlineNs: number;
 }
 
-const tupleKey = (la: string, lp: number, ra: string, rp: number): string => `${la}|${lp}|${ra}|${rp}`;
+// A dual-stack server sees an IPv4 client as ::ffff:a.b.c.d; the client's own socket says a.b.c.d.
+const unmapped = (addr: string): string => (addr.startsWith('::ffff:') && addr.includes('.') ? addr.slice(7) : addr);
+const tupleKey = (la: string, lp: number, ra: string, rp: number): string => `${unmapped(la)}|${lp}|${unmapped(ra)}|${rp}`;
 
 /**
  * Per connection (socket cookie): two TCP streams feeding one HTTP/1 parser, then exchanges with
@@ -233,7 +235,7 @@ export class L7Connections {
       durationMs: Math.max(0, (ex.endNs - ex.startNs) / 1e6),
       pid,
       comm,
-      exe: null,
+      exe: pid > 0 ? this.#flows.exeOf(pid) : null,
       serviceName: this.#flows.serviceOf(pid, comm, conn.side === 'server' ? conn.localPort : null),
       peerService: this.#peerService(conn),
       family: conn.family,

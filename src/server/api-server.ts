@@ -6,11 +6,14 @@ import type { MetricRegistry } from '../telemetry/metrics/registry.js';
 import { sendError, sendJson } from './json.js';
 import { intParam } from './query.js';
 import { INDEX_HTML } from './index-page.js';
+import { handleL7Route, type L7TelemetryView } from './l7-routes.js';
 
 export interface ApiServerDeps {
   registry: MetricRegistry;
   flows: RecentFlows;
   status: () => Record<string, unknown>;
+  /** Requests, services and the service graph; absent when L7 capture is off. */
+  l7?: L7TelemetryView | undefined;
 }
 
 /** The agent's main HTTP server: UI at /, Prometheus text at /metrics, JSON under /api/v1/. */
@@ -47,6 +50,7 @@ function route(deps: ApiServerDeps, req: IncomingMessage, res: ServerResponse): 
       sendJson(res, 200, deps.status());
       return;
     default:
+      if (deps.l7 !== undefined && handleL7Route(url.pathname, url.searchParams, res, deps.l7)) return;
       sendError(res, 404, `no such endpoint: ${url.pathname}`);
   }
 }

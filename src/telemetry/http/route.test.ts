@@ -113,6 +113,7 @@ describe('RouteNormalizer', () => {
     assert.equal(r.route('proxy', 'example.com:443'), AUTHORITY_ROUTE);
     assert.equal(r.route('proxy', 'other.example:443'), AUTHORITY_ROUTE);
     assert.equal(r.route('web', '*'), '*');
+    assert.equal(r.route('web', ''), '/', 'an empty target is the root');
   });
 
   const patternCases: { name: string; patterns: ConstructorParameters<typeof RouteNormalizer>[0]; service: string; target: string; want: string }[] = [

@@ -313,7 +313,7 @@ export class RouteNormalizer {
   }
 
   #resolve(state: ServiceRoutes, path: string): string {
-    if (path.charCodeAt(0) !== SLASH) return path === '*' ? '*' : AUTHORITY_ROUTE;
+    if (path.charCodeAt(0) !== SLASH && path !== '') return path === '*' ? '*' : AUTHORITY_ROUTE;
     if (state.patterns.length > 0) {
       const segments = segmentsOf(path);
       for (const p of state.patterns) if (matches(p.parts, segments)) return p.route;

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { L7Exchange } from '../../correlate/l7-exchange.js';
-import { hostWithoutPort, isErrorExchange, methodLabel, toSpanRecord, type SpanRecord } from './span-record.js';
+import { hostWithoutPort, isErrorExchange, methodLabel, rfc3339, toSpanRecord, type SpanRecord } from './span-record.js';
 
 function exchange(extra: Partial<L7Exchange> = {}): L7Exchange {
   return {
@@ -163,4 +163,22 @@ describe('hostWithoutPort', () => {
     { name: 'bare IPv6', host: '2001:db8::1', want: '2001:db8::1' },
   ];
   for (const c of cases) it(c.name, () => assert.equal(hostWithoutPort(c.host), c.want));
+});
+
+describe('rfc3339', () => {
+  const cases: { name: string; ms: number }[] = [
+    { name: 'milliseconds', ms: Date.UTC(2026, 0, 2, 3, 4, 5, 678) },
+    { name: 'one digit of milliseconds', ms: Date.UTC(2026, 0, 2, 3, 4, 5, 7) },
+    { name: 'two digits of milliseconds', ms: Date.UTC(2026, 0, 2, 3, 4, 5, 42) },
+    { name: 'a whole second', ms: Date.UTC(2026, 11, 31, 23, 59, 59, 0) },
+    { name: 'fractional milliseconds are cut', ms: Date.UTC(2026, 0, 2, 3, 4, 5, 678) + 0.9 },
+    { name: 'the epoch', ms: 0 },
+    { name: 'before the epoch', ms: -1 },
+    { name: 'a year past 9999', ms: Date.UTC(10000, 0, 1) + 5 },
+  ];
+  for (const c of cases) it(c.name, () => assert.equal(rfc3339(c.ms), new Date(Math.floor(c.ms)).toISOString()));
+  it('matches toISOString across a second boundary, in and out of order', () => {
+    const base = Date.UTC(2026, 5, 1);
+    for (const ms of [base + 999, base + 1000, base + 1, base + 2001, base + 1999]) assert.equal(rfc3339(ms), new Date(ms).toISOString());
+  });
 });

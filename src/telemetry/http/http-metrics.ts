@@ -1,0 +1,202 @@
+import type { L7Exchange } from '../../correlate/l7-exchange.js';
+import type { BoundCounter } from '../metrics/counter.js';
+import type { BoundHistogram, Histogram } from '../metrics/histogram.js';
+import type { LabelSet } from '../metrics/labels.js';
+import type { MetricRegistry } from '../metrics/registry.js';
+import type { GraphEdgeKey } from '../service-graph.js';
+import { isErrorExchange, methodLabel } from './span-record.js';
+
+/** OTel's advisory buckets for `http.server.request.duration` / `http.client.request.duration`, in seconds. */
+export const HTTP_DURATION_BUCKETS: readonly number[] = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
+/**
+ * Body sizes in bytes: 0 (bodiless GETs, 204s) then powers of 4 from 64 B to 16 MiB. OTel gives
+ * no advisory buckets for body sizes; its generic defaults stop at 10,000.
+ */
+export const HTTP_BODY_SIZE_BUCKETS: readonly number[] = [0, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216];
+/** Service-graph latency uses the HTTP buckets too: Tempo's defaults start at 100 ms, too coarse for local calls. */
+export const SERVICE_GRAPH_BUCKETS: readonly number[] = HTTP_DURATION_BUCKETS;
+
+const LABELS = ['service_name', 'http_request_method', 'http_response_status_code', 'http_route'] as const;
+const GRAPH_LABELS = ['client', 'server'] as const;
+
+/** Bound handles cached per label set are dropped wholesale past this many (the registry bounds series anyway). */
+const MAX_CACHED_LABEL_SETS = 8192;
+
+interface SideHandles {
+  readonly duration: BoundHistogram;
+  readonly requestSize: BoundHistogram;
+  readonly responseSize: BoundHistogram;
+}
+
+interface EdgeHandles {
+  readonly total: BoundCounter;
+  readonly failed: BoundCounter;
+  readonly seconds: BoundHistogram;
+}
+
+const STATUS_LABELS: string[] = [];
+
+/** `http_response_status_code`: the code as a string, "" when there was no response. */
+export function statusLabel(status: number | null): string {
+  if (status === null) return '';
+  if (status >= 0 && status < 1000 && Number.isInteger(status)) return (STATUS_LABELS[status] ??= String(status));
+  return String(status);
+}
+
+/** Binds on first use, so a label set that never has (say) a response body gets no empty series. */
+function bindLazily<N extends readonly string[]>(metric: Histogram<N>, labels: LabelSet<N>): BoundHistogram {
+  let bound: BoundHistogram | undefined;
+  return {
+    observe(value, count) {
+      (bound ??= metric.bind(labels)).observe(value, count);
+    },
+  };
+}
+
+type Level<T> = Map<string, T>;
+
+/** A 4-level cache of bound handles, so a repeated label set costs four map lookups and no allocation. */
+class HandleCache<H> {
+  #root: Level<Level<Level<Map<number, H>>>> = new Map();
+  #size = 0;
+
+  get(a: string, b: string, c: string, d: number, create: () => H): H {
+    let l1 = this.#root.get(a);
+    if (l1 === undefined) this.#root.set(a, (l1 = new Map()));
+    let l2 = l1.get(b);
+    if (l2 === undefined) l1.set(b, (l2 = new Map()));
+    let l3 = l2.get(c);
+    if (l3 === undefined) l2.set(c, (l3 = new Map()));
+    let h = l3.get(d);
+    if (h === undefined) {
+      if (this.#size >= MAX_CACHED_LABEL_SETS) {
+        this.#root = new Map();
+        this.#size = 0;
+        return this.get(a, b, c, d, create);
+      }
+      h = create();
+      l3.set(d, h);
+      this.#size++;
+    }
+    return h;
+  }
+}
+
+/**
+ * HTTP RED metrics and Tempo-style service-graph metrics, counted from every exchange (never
+ * sampled). Labels follow OTel as Prometheus renders it: `service_name`, `http_request_method`
+ * (`_OTHER` outside the known methods), `http_response_status_code` ("" without a response),
+ * `http_route` (bounded by RouteNormalizer; "" when the request was not seen). Client metrics
+ * carry the same four labels: which server a client called is the service graph's business.
+ */
+export class HttpMetrics {
+  readonly #server: HandleCache<SideHandles> = new HandleCache();
+  readonly #client: HandleCache<SideHandles> = new HandleCache();
+  readonly #edges = new Map<string, Map<string, EdgeHandles>>();
+  #edgeCount = 0;
+  readonly #bindServer: (labels: Record<(typeof LABELS)[number], string>) => SideHandles;
+  readonly #bindClient: (labels: Record<(typeof LABELS)[number], string>) => SideHandles;
+  readonly #bindEdge: (client: string, server: string) => EdgeHandles;
+
+  constructor(registry: MetricRegistry) {
+    const serverDuration = registry.histogram({
+      name: 'http_server_request_duration_seconds',
+      help: 'Duration of HTTP server requests, first request byte to last response byte, as seen on the server socket.',
+      labelNames: LABELS,
+      buckets: HTTP_DURATION_BUCKETS,
+    });
+    const clientDuration = registry.histogram({
+      name: 'http_client_request_duration_seconds',
+      help: 'Duration of HTTP client requests, first request byte to last response byte, as seen on the client socket.',
+      labelNames: LABELS,
+      buckets: HTTP_DURATION_BUCKETS,
+    });
+    const sizes = (side: 'server' | 'client', message: 'request' | 'response') => registry.histogram({
+      name: `http_${side}_${message}_body_size_bytes`,
+      help: `Size of HTTP ${side} ${message} bodies (payload without headers and chunk framing).`,
+      labelNames: LABELS,
+      buckets: HTTP_BODY_SIZE_BUCKETS,
+    });
+    const serverRequestSize = sizes('server', 'request');
+    const serverResponseSize = sizes('server', 'response');
+    const clientRequestSize = sizes('client', 'request');
+    const clientResponseSize = sizes('client', 'response');
+    const graphTotal = registry.counter({
+      name: 'traces_service_graph_request_total',
+      help: 'Requests between two services (client -> server), each exchange counted once, from the server side when both ends are local.',
+      labelNames: GRAPH_LABELS,
+    });
+    const graphFailed = registry.counter({
+      name: 'traces_service_graph_request_failed_total',
+      help: 'Failed requests between two services: 5xx when counted on the server side; 4xx, 5xx or no response on the client side.',
+      labelNames: GRAPH_LABELS,
+    });
+    const graphSeconds = registry.histogram({
+      name: 'traces_service_graph_request_server_seconds',
+      help: 'Duration of requests between two services, measured on the server side (on the client side for servers outside this host).',
+      labelNames: GRAPH_LABELS,
+      buckets: SERVICE_GRAPH_BUCKETS,
+    });
+    this.#bindServer = (labels) => ({
+      duration: serverDuration.bind(labels),
+      requestSize: bindLazily(serverRequestSize, labels),
+      responseSize: bindLazily(serverResponseSize, labels),
+    });
+    this.#bindClient = (labels) => ({
+      duration: clientDuration.bind(labels),
+      requestSize: bindLazily(clientRequestSize, labels),
+      responseSize: bindLazily(clientResponseSize, labels),
+    });
+    this.#bindEdge = (client, server) => ({
+      total: graphTotal.bind({ client, server }),
+      failed: graphFailed.bind({ client, server }),
+      seconds: graphSeconds.bind({ client, server }),
+    });
+  }
+
+  /** One exchange, counted exactly. `edge` is graphEdge()'s answer (null: not a service-graph edge). */
+  record(x: L7Exchange, route: string | null, edge: GraphEdgeKey | null): void {
+    const service = x.serviceName;
+    const method = methodLabel(x.method);
+    const routeLabel = route ?? '';
+    const statusKey = x.status ?? -1;
+    const server = x.side === 'server';
+    const bind = server ? this.#bindServer : this.#bindClient;
+    const h = (server ? this.#server : this.#client).get(service, routeLabel, method, statusKey, () => bind({
+      service_name: service,
+      http_request_method: method,
+      http_response_status_code: statusLabel(x.status),
+      http_route: routeLabel,
+    }));
+    const seconds = x.durationMs / 1000;
+    h.duration.observe(seconds);
+    // Body sizes only for messages that were seen.
+    if (x.method !== null) h.requestSize.observe(x.requestBodyBytes);
+    if (x.status !== null) h.responseSize.observe(x.responseBodyBytes);
+    if (edge !== null) {
+      const e = this.#edge(edge.client, edge.server);
+      e.total.inc();
+      if (isErrorExchange(x.side, x.status)) e.failed.inc();
+      e.seconds.observe(seconds);
+    }
+  }
+
+  #edge(client: string, server: string): EdgeHandles {
+    let servers = this.#edges.get(client);
+    let h = servers?.get(server);
+    if (h !== undefined) return h;
+    if (this.#edgeCount >= MAX_CACHED_LABEL_SETS) {
+      this.#edges.clear();
+      this.#edgeCount = 0;
+      servers = undefined;
+    }
+    if (servers === undefined) {
+      servers = new Map();
+      this.#edges.set(client, servers);
+    }
+    h = this.#bindEdge(client, server);
+    servers.set(server, h);
+    this.#edgeCount++;
+    return h;
+  }
+}
