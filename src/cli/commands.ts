@@ -65,6 +65,19 @@ export const CLI_SPEC: CliSpec = {
       ],
     },
     {
+      name: 'requests',
+      summary: 'Stream L7 requests (HTTP) as they complete, server and client side.',
+      flags: [
+        jsonFlag,
+        { name: 'protocol', type: 'string', valueName: 'name', description: 'Only this protocol (http).' },
+        { name: 'pid', type: 'string', valueName: 'pid', description: 'Only requests of this process id.' },
+        { name: 'service', type: 'string', valueName: 'name', description: 'Only requests of this service (* globs allowed).' },
+        { name: 'min-duration', type: 'string', valueName: 'duration', description: 'Only requests at least this slow, e.g. 100ms.' },
+        durationFlag,
+        configFlag,
+      ],
+    },
+    {
       name: 'doctor',
       summary: 'Check that this host can run sonde (kernel, BTF, privileges).',
       flags: [{ ...jsonFlag, description: 'Print the report as JSON.' }],

@@ -4,6 +4,7 @@ import { CLI_SPEC } from './commands.js';
 import { formatUsage, parseCommandLine, UsageError } from './args.js';
 import { runDoctor } from './doctor.js';
 import { runFlows } from './flows.js';
+import { runRequests } from './requests.js';
 import { runUp } from './up.js';
 import { SONDE_VERSION } from './version.js';
 
@@ -60,6 +61,7 @@ async function main(argv: readonly string[]): Promise<number> {
   try {
     if (line.command === 'up') return await runUp(config);
     if (line.command === 'flows') return await runFlows(config, line.flags);
+    if (line.command === 'requests') return await runRequests(config, line.flags);
   } catch (err) {
     if (err instanceof UsageError) {
       process.stderr.write(`sonde: ${err.message}\n`);
