@@ -57,6 +57,10 @@ interface Waiting {
 const unmapped = (addr: string): string => (addr.startsWith('::ffff:') && addr.includes('.') ? addr.slice(7) : addr);
 const tupleKey = (la: string, lp: number, ra: string, rp: number): string => `${unmapped(la)}|${lp}|${unmapped(ra)}|${rp}`;
 
+/** Closes of connections not (yet) parsed are remembered this long, and at most this many. */
+const EARLY_CLOSE_TTL_NS = 5_000 * 1e6;
+const MAX_EARLY_CLOSES = 65536;
+
 /**
  * Per connection (socket cookie): two TCP streams feeding one HTTP/1 parser, then exchanges with
  * their owner attached. Which end is the client comes from connect()/accept() when the flow
@@ -81,6 +85,15 @@ export class L7Connections {
    */
   #waiting: Waiting[] = [];
   readonly #ownerWaitNs: number;
+  /**
+   * Cookie -> when TCP reported it closed, for connections not parsed at that moment. Close events
+   * come on the flow ring buffer and segments on the L7 one, each drained on its own schedule, so
+   * a short connection's close is often handled before its first segment (a third of short
+   * connections while the event loop was blocked, measured). Without this the connection would only
+   * be flushed at the idle timeout: a close-delimited response or an unanswered request reported
+   * 10 minutes late, and the connection held in memory until then.
+   */
+  readonly #earlyCloses = new Map<number, number>();
 
   constructor(options: L7ConnectionsOptions) {
     this.#flows = options.flows;
@@ -115,12 +128,27 @@ export class L7Connections {
   /** TCP reported the connection closed; flush it once in-flight segments had time to arrive. */
   closed(socketCookie: number, nowNs: number): void {
     const conn = this.#connections.get(socketCookie);
-    if (conn && conn.closeAtNs === null) conn.closeAtNs = nowNs + this.#closeGraceNs;
+    if (conn) {
+      if (conn.closeAtNs === null) conn.closeAtNs = nowNs + this.#closeGraceNs;
+      return;
+    }
+    // Its segments may still be queued behind this close (see #earlyCloses).
+    this.#earlyCloses.delete(socketCookie);
+    this.#earlyCloses.set(socketCookie, nowNs);
+    if (this.#earlyCloses.size > MAX_EARLY_CLOSES) {
+      const oldest = this.#earlyCloses.keys().next();
+      if (oldest.done !== true) this.#earlyCloses.delete(oldest.value);
+    }
   }
 
   /** Flushes connections that closed or went idle, and exchanges done waiting for owners. Call periodically. */
   sweep(nowNs: number): void {
     this.#releaseWaiting(nowNs, false);
+    // Insertion order is closing order.
+    for (const [cookie, closedNs] of this.#earlyCloses) {
+      if (nowNs - closedNs < EARLY_CLOSE_TTL_NS) break;
+      this.#earlyCloses.delete(cookie);
+    }
     for (const conn of [...this.#connections.values()]) {
       if ((conn.closeAtNs !== null && nowNs >= conn.closeAtNs) || nowNs - conn.lastSeenNs > this.#idleTimeoutNs) this.#finish(conn, nowNs);
     }
@@ -188,6 +216,9 @@ export class L7Connections {
       closeAtNs: null,
       owner: this.#flows.ownerOf(s.socketCookie),
     };
+    // Closed before its first segment was handled: flush it once the segments still in flight
+    // (counted from now, when they are evidently being read) had time to arrive.
+    if (this.#earlyCloses.has(s.socketCookie)) conn.closeAtNs = this.#clock.nowMonotonicNs() + this.#closeGraceNs;
     this.#connections.set(s.socketCookie, conn);
     this.#byTuple.set(tupleKey(conn.localAddr, conn.localPort, conn.remoteAddr, conn.remotePort), conn.cookie);
     this.stats.connections++;
