@@ -101,27 +101,52 @@ static __always_inline int capture(struct __sk_buff *skb, __u8 direction)
 	sk = bpf_sk_fullsock(sk);
 	if (!sk || sk->protocol != SONDE_IPPROTO_TCP)
 		return 1;
-	state = bpf_sk_storage_get(&l7_sockets, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
-	if (!state || state->protocol == L7_PROTOCOL_IGNORED)
-		return 1;
 
-	/* cgroup_skb sees the packet from its network header. */
-	if (skb->protocol == ETH_P_IP_BE) {
-		if (bpf_skb_load_bytes(skb, 0, &ihl_byte, 1))
+	/*
+	 * Payload length first: most segments of short connections are SYN, ACK and FIN, and
+	 * looking at them must not allocate per-socket storage. Header bytes are read in place
+	 * when they are in the linear part of the skb (they almost always are).
+	 */
+	{
+		void *data = (void *)(long)skb->data;
+		void *data_end = (void *)(long)skb->data_end;
+		__u8 *p = data;
+
+		if (skb->protocol == ETH_P_IP_BE) {
+			if (data + 1 > data_end) {
+				if (bpf_skb_load_bytes(skb, 0, &ihl_byte, 1))
+					return 1;
+			} else {
+				ihl_byte = p[0];
+			}
+			ip_len = (ihl_byte & 0x0f) * 4;
+		} else if (skb->protocol == ETH_P_IPV6_BE) {
+			ip_len = 40; /* extension headers before TCP are not followed */
+		} else {
 			return 1;
-		ip_len = (ihl_byte & 0x0f) * 4;
-	} else if (skb->protocol == ETH_P_IPV6_BE) {
-		ip_len = 40; /* extension headers before TCP are not followed */
-	} else {
-		return 1;
+		}
+		if (ip_len > 60)
+			return 1;
+		{
+			__u8 *tcp = p + ip_len;
+
+			if ((void *)(tcp + 13) > data_end) {
+				if (bpf_skb_load_bytes(skb, ip_len + 12, &doff_byte, 1))
+					return 1;
+			} else {
+				doff_byte = tcp[12];
+			}
+		}
 	}
-	if (bpf_skb_load_bytes(skb, ip_len + 12, &doff_byte, 1))
-		return 1;
 	tcp_off = ip_len;
 	payload_off = tcp_off + (doff_byte >> 4) * 4;
 	if (skb->len <= payload_off)
 		return 1; /* no payload: ACK, SYN, FIN */
 	payload_len = skb->len - payload_off;
+
+	state = bpf_sk_storage_get(&l7_sockets, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	if (!state || state->protocol == L7_PROTOCOL_IGNORED)
+		return 1;
 
 	s = stats();
 	if (s)
