@@ -3,9 +3,13 @@
  * TCP flow lifecycle from tracepoints only (no kprobes, no fentry: see DESIGN.md).
  *
  * Identity is taken where the owner is on the CPU: connect() makes the CLOSE->SYN_SENT
- * transition in the caller's context, accept() returns the fd in the acceptor's context and
- * listen() makes the LISTEN transition in the listener's. Every other transition may run in
- * softirq or in the peer's task and only updates state keyed by the socket's address.
+ * transition in the caller's context, the first recvmsg() on an accepted socket runs in the
+ * reader's (tcp_rcv_space_adjust), and listen() makes the LISTEN transition in the listener's.
+ * Every other transition may run in softirq or in the peer's task and only updates state keyed
+ * by the socket's address.
+ *
+ * No syscall tracepoints: attaching any of them moves every syscall of every task onto the slow
+ * path, which cost ~5% of a connection-heavy workload here (bench/flows).
  */
 #include "lib/common.bpf.h"
 #include "flows.h"
@@ -234,7 +238,7 @@ int BPF_PROG(flow_set_state, const struct sock *sk, const int old_state, const i
 		begin_flow(sk, key, FLOW_DIRECTION_OUTBOUND, true);
 		break;
 	case SONDE_TCP_SYN_RECV:
-		/* The child socket cloned from a listener; softirq context, the owner is set by accept(). */
+		/* The child socket cloned from a listener; softirq context: its first reader claims it. */
 		begin_flow(sk, key, FLOW_DIRECTION_INBOUND, false);
 		break;
 	case SONDE_TCP_ESTABLISHED:
@@ -293,47 +297,29 @@ int BPF_PROG(flow_send_reset, const struct sock *sk)
 	return 0;
 }
 
-static __always_inline void claim_accepted(long ret)
+/*
+ * Runs in tcp_recvmsg(), in the task reading the socket: for an accepted connection, the first
+ * read is (almost always) by the process that accepted it, so it becomes the owner.
+ */
+SEC("tp_btf/tcp_rcv_space_adjust")
+int BPF_PROG(flow_first_read, struct sock *sk)
 {
-	struct sock *sk;
-	struct sonde_flow_state *state;
+	__u64 key = (__u64)sk;
+	struct sonde_flow_state *state = bpf_map_lookup_elem(&flow_table, &key);
 	struct sonde_flow_stats *s;
-	__u64 key, pid_tgid;
+	__u64 pid_tgid;
 
-	if (ret < 0)
-		return;
-	sk = sonde_sock_from_fd((int)ret);
-	if (!sk)
-		return;
-	key = (__u64)sk;
-	s = stats();
-	state = bpf_map_lookup_elem(&flow_table, &key);
-	if (!state) {
-		if (s)
-			s->accepts_unmatched++;
-		return;
-	}
+	if (!state || state->pid != 0 || state->direction != FLOW_DIRECTION_INBOUND)
+		return 0;
 	pid_tgid = bpf_get_current_pid_tgid();
 	state->pid = pid_tgid >> 32;
 	state->tid = (__u32)pid_tgid;
 	state->flags |= FLOW_FLAG_ACCEPTED;
 	bpf_get_current_comm(state->comm, sizeof(state->comm));
+	s = stats();
 	if (s)
-		s->accepts_matched++;
+		s->owners_claimed++;
 	emit_open(state->cookie, FLOW_DIRECTION_INBOUND, state->pid, state->comm);
-}
-
-SEC("tp/syscalls/sys_exit_accept4")
-int flow_accept4_exit(struct trace_event_raw_sys_exit *ctx)
-{
-	claim_accepted(ctx->ret);
-	return 0;
-}
-
-SEC("tp/syscalls/sys_exit_accept")
-int flow_accept_exit(struct trace_event_raw_sys_exit *ctx)
-{
-	claim_accepted(ctx->ret);
 	return 0;
 }
 

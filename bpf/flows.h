@@ -30,7 +30,7 @@ enum sonde_flow_flags {
 	FLOW_FLAG_PARTIAL = 1,
 	FLOW_FLAG_RST_RECEIVED = 2,
 	FLOW_FLAG_RST_SENT = 4,
-	/* pid/comm came from accept() in the owner's context. */
+	/* pid/comm came from the first read of an accepted socket, in the owner's context. */
 	FLOW_FLAG_ACCEPTED = 8,
 };
 
@@ -64,7 +64,7 @@ struct sonde_flow_close_event {
 };
 
 /*
- * The owner of a connection became known (connect() or accept() returned it): lets user space
+ * The owner of a connection became known (connect(), or the first read after accept()): lets user space
  * name the process behind a socket cookie while the connection is still open (L7 records).
  */
 struct sonde_flow_open_event {
@@ -109,8 +109,7 @@ struct sonde_flow_stats {
 	__u64 exec_events;
 	__u64 ringbuf_dropped;
 	__u64 table_full;
-	__u64 accepts_matched;
-	__u64 accepts_unmatched;
+	__u64 owners_claimed;
 	__u64 retransmits;
 };
 

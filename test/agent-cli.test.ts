@@ -259,7 +259,7 @@ function flowProgramsOf(pid: number): Map<number, string> {
     if (name.startsWith('flow_')) flows.set(id, name);
   }
   const names = [...flows.values()];
-  for (const core of ['flow_set_state', 'flow_accept4_exit']) assert.ok(names.includes(core), `agent ${pid} holds ${core}; it holds ${names.join(', ') || 'none'}`);
+  for (const core of ['flow_set_state', 'flow_first_read']) assert.ok(names.includes(core), `agent ${pid} holds ${core}; it holds ${names.join(', ') || 'none'}`);
   // Non-vacuous for bpftools that report owners: ours must be listed as owning them.
   for (const p of loadedPrograms()) {
     if (flows.has(p.id) && p.pids !== undefined) assert.ok(p.pids.some((o) => o.pid === pid), `bpftool lists pid ${pid} as an owner of ${p.name}`);

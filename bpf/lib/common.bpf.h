@@ -33,29 +33,4 @@ enum {
 #define SONDE_IPPROTO_TCP 6
 #define SONDE_E2BIG 7
 
-/*
- * The struct sock behind an fd of the current task. Used in syscall tracepoints that run in the
- * owner's context (accept), the only place where "who owns this socket" is reliable.
- */
-static __always_inline struct sock *sonde_sock_from_fd(int fd)
-{
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-	struct file **fds;
-	struct file *file = NULL;
-	struct socket *sock;
-
-	if (fd < 0 || !fdt)
-		return NULL;
-	if ((unsigned int)fd >= BPF_CORE_READ(fdt, max_fds))
-		return NULL;
-	fds = BPF_CORE_READ(fdt, fd);
-	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) || !file)
-		return NULL;
-	sock = (struct socket *)BPF_CORE_READ(file, private_data);
-	if (!sock)
-		return NULL;
-	return BPF_CORE_READ(sock, sk);
-}
-
 #endif

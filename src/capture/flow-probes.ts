@@ -17,8 +17,7 @@ const DRAIN_INTERVAL_MS = 50;
 /** Programs of flows.bpf.o, and what is lost when an optional one cannot attach. */
 const PROGRAMS: ReadonlyArray<{ name: string; required: boolean; lost: string }> = [
   { name: 'flow_set_state', required: true, lost: 'TCP flows' },
-  { name: 'flow_accept4_exit', required: false, lost: 'accepting process of inbound flows (the listener is used instead)' },
-  { name: 'flow_accept_exit', required: false, lost: 'accepting process of inbound flows via accept(2)' },
+  { name: 'flow_first_read', required: false, lost: 'accepting process of inbound flows (the listener is used instead)' },
   { name: 'flow_retransmit', required: false, lost: 'live retransmit counts (totals at close still come from tcp_sock)' },
   { name: 'flow_receive_reset', required: false, lost: 'telling resets from normal closes' },
   { name: 'flow_send_reset', required: false, lost: 'telling resets we sent from normal closes' },

@@ -26,7 +26,7 @@ describe('assessFeatures', () => {
   const cases: { name: string; broken: HookKind[]; off: FeatureName[]; partial: FeatureName[] }[] = [
     { name: 'everything works', broken: [], off: [], partial: [] },
     { name: 'this kernel: no kprobe, no fentry', broken: ['kprobe', 'fentry'], off: [], partial: [] },
-    { name: 'no tracefs tracepoints', broken: ['tracepoint'], off: ['l7-capture', 'system-metrics'], partial: ['tcp-flows'] },
+    { name: 'no tracefs tracepoints', broken: ['tracepoint'], off: ['l7-capture', 'system-metrics'], partial: [] },
     { name: 'no BTF tracepoints', broken: ['btf_tracepoint'], off: ['tcp-flows', 'system-metrics'], partial: [] },
     { name: 'no ring buffer', broken: ['ringbuf'], off: ['tcp-flows'], partial: [] },
     { name: 'no socket hooks', broken: ['cgroup_skb', 'sockops'], off: ['l7-capture'], partial: [] },
@@ -43,11 +43,12 @@ describe('assessFeatures', () => {
     });
   }
 
-  it('explains the accept() identity loss when tracepoints are missing', () => {
+  it('tcp-flows needs no tracefs tracepoint (owners come from BTF tracepoints only)', () => {
     const flows = assessFeatures(hooksWithout(['tracepoint'])).find((v) => v.feature === 'tcp-flows');
     assert.ok(flows);
-    assert.deepEqual(flows.missing, ['tracepoint']);
-    assert.match(flows.note, /attributed to the listening process/);
+    assert.equal(flows.runs, true);
+    assert.equal(flows.full, true);
+    assert.deepEqual(flows.missing, []);
   });
 
   it('says what still runs next to an off feature', () => {

@@ -19,7 +19,7 @@ export const FEATURES: readonly FeatureSpec[] = [
     name: 'tcp-flows',
     gives: 'TCP connections, bytes and owning processes; the service map',
     requires: ['btf_tracepoint', 'ringbuf'],
-    optional: [{ hook: 'tracepoint', without: 'inbound flows are attributed to the listening process, not to the accept() caller' }],
+    optional: [],
     lost: 'no flows or service map, and the agent cannot run',
   },
   {

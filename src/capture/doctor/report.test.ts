@@ -82,7 +82,7 @@ describe('renderDoctorText', () => {
         /^ {2}kprobe {10}✗ {6}failed at attach: ENOENT: attach: doctor_kprobe \(No such file or directory\)$/m,
         /^ {27}kernel built without kprobes$/m,
         /^ {2}fentry {10}✗ {6}failed at load: EPERM: /m,
-        /^ {2}tcp-flows {7}✓ {5}btf_tracepoint ringbuf \(tracepoint\) {2}TCP connections/m,
+        /^ {2}tcp-flows {7}✓ {5}btf_tracepoint ringbuf +TCP connections/m,
         /^sonde can run on this machine\.$/m,
       ],
       lacks: [/cannot run/, / +$/m],
@@ -112,12 +112,12 @@ describe('renderDoctorText', () => {
       lacks: [/can run on this machine/],
     },
     {
-      name: 'tracepoints missing: tcp-flows runs partially',
+      name: 'tracepoints missing: tcp-flows still runs fully, l7-capture does not',
       facts: facts(),
       hooks: THIS_MACHINE_HOOKS.map((h): HookResult => (h.hook === 'tracepoint'
         ? { hook: h.hook, program: h.program, target: h.target, works: false, stage: 'attach', error: 'ENOENT: no tracefs', hint: null }
         : h)),
-      contains: [/^ {2}tcp-flows {7}✓ partial {2}/m, /without tracepoint: inbound flows are attributed to the listening process/, /^sonde can run/m],
+      contains: [/^ {2}tcp-flows {7}✓ {5}/m, /^ {2}l7-capture {6}✗ /m, /^sonde can run/m],
       lacks: [/cannot run/],
     },
   ];

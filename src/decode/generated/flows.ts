@@ -266,8 +266,7 @@ export const FlowStatsOffsets = {
   execEvents: 16,
   ringbufDropped: 24,
   tableFull: 32,
-  acceptsMatched: 40,
-  acceptsUnmatched: 48,
+  ownersClaimed: 40,
   retransmits: 56,
 } as const;
 
@@ -277,8 +276,7 @@ export interface FlowStats {
   execEvents: number;
   ringbufDropped: number;
   tableFull: number;
-  acceptsMatched: number;
-  acceptsUnmatched: number;
+  ownersClaimed: number;
   retransmits: number;
 }
 
@@ -289,8 +287,7 @@ export function readFlowStats(view: DataView, at: number): FlowStats {
     execEvents: (view.getUint32(at + 16, true) + view.getUint32(at + 16 + 4, true) * 4294967296),
     ringbufDropped: (view.getUint32(at + 24, true) + view.getUint32(at + 24 + 4, true) * 4294967296),
     tableFull: (view.getUint32(at + 32, true) + view.getUint32(at + 32 + 4, true) * 4294967296),
-    acceptsMatched: (view.getUint32(at + 40, true) + view.getUint32(at + 40 + 4, true) * 4294967296),
-    acceptsUnmatched: (view.getUint32(at + 48, true) + view.getUint32(at + 48 + 4, true) * 4294967296),
+    ownersClaimed: (view.getUint32(at + 40, true) + view.getUint32(at + 40 + 4, true) * 4294967296),
     retransmits: (view.getUint32(at + 56, true) + view.getUint32(at + 56 + 4, true) * 4294967296),
   };
 }
