@@ -16,14 +16,18 @@ const struct sonde_l7_segment_event *unused_segment_event __attribute__((unused)
 const enum sonde_l7_direction *unused_direction __attribute__((unused));
 const enum sonde_l7_protocol *unused_protocol __attribute__((unused));
 const enum sonde_l7_flags *unused_flags __attribute__((unused));
+const enum sonde_l7_event_type *unused_event_type __attribute__((unused));
+const struct sonde_l7_shed_event *unused_shed_event __attribute__((unused));
 
-#define L7_EVENT_SEGMENT 1
+/* How long an over-budget connection goes uncaptured before it may be sampled again. */
+#define L7_SHED_NS (1000ULL * 1000 * 1000)
 #define L7_RINGBUF_BYTES (16 * 1024 * 1024)
 #define ETH_P_IP_BE 0x0008   /* htons(0x0800) */
 #define ETH_P_IPV6_BE 0xDD86 /* htons(0x86DD) */
 
 /* Bytes of each segment's payload copied to user space (set before load, <= SONDE_L7_MAX_CAPTURE). */
 const volatile __u32 capture_bytes = SONDE_L7_MAX_CAPTURE;
+
 
 struct {
 	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
@@ -44,6 +48,63 @@ struct {
 	__type(value, struct sonde_l7_stats);
 } l7_stats_map SEC(".maps");
 
+/*
+ * Segments per second each CPU may send to user space (0: no limit). Past it, connections are
+ * shed at their next request boundary: the workload must never pay for an agent that cannot
+ * keep up. What is shed is counted (segments_shed, connections_shed).
+ */
+const volatile __u32 segments_per_sec_per_cpu = 0;
+
+struct l7_bucket {
+	__u64 last_ns;
+	__u64 tokens;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct l7_bucket);
+} l7_bucket_map SEC(".maps");
+
+/* Takes one token from this CPU's bucket (refilled at the budget's rate, half a second deep). */
+static __always_inline bool take_token(__u64 now)
+{
+	__u32 zero = 0;
+	struct l7_bucket *b;
+	__u64 burst, refill;
+
+	if (segments_per_sec_per_cpu == 0)
+		return true;
+	b = bpf_map_lookup_elem(&l7_bucket_map, &zero);
+	if (!b)
+		return true;
+	burst = segments_per_sec_per_cpu / 2 + 64;
+	if (now > b->last_ns) {
+		refill = (now - b->last_ns) * segments_per_sec_per_cpu / 1000000000ULL;
+		if (refill > 0) {
+			b->tokens = b->tokens + refill > burst ? burst : b->tokens + refill;
+			b->last_ns = now;
+		}
+	}
+	if (b->tokens == 0)
+		return false;
+	b->tokens--;
+	return true;
+}
+
+static __always_inline void emit_shed(__u64 cookie)
+{
+	struct sonde_l7_shed_event *e = bpf_ringbuf_reserve(&l7_events, sizeof(*e), 0);
+
+	if (!e)
+		return;
+	__builtin_memset(e, 0, sizeof(*e));
+	e->type = L7_EVENT_SHED;
+	e->cookie = cookie;
+	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
+}
+
 /* Event header + payload is assembled here: too big for the 512-byte BPF stack. */
 struct l7_scratch {
 	struct sonde_l7_segment_event header;
@@ -63,8 +124,12 @@ static __always_inline struct sonde_l7_stats *stats(void)
 	return bpf_map_lookup_elem(&l7_stats_map, &zero);
 }
 
+#define HTTP1_NONE 0
+#define HTTP1_REQUEST 1
+#define HTTP1_RESPONSE 2
+
 /* HTTP/1 request methods and status lines, by their first four bytes (little-endian words). */
-static __always_inline bool http1_start(const __u8 *p)
+static __always_inline int http1_start(const __u8 *p)
 {
 	__u32 w = (__u32)p[0] | ((__u32)p[1] << 8) | ((__u32)p[2] << 16) | ((__u32)p[3] << 24);
 
@@ -78,11 +143,11 @@ static __always_inline bool http1_start(const __u8 *p)
 	case 0x4954504f: /* "OPTI" */
 	case 0x4e4e4f43: /* "CONN" */
 	case 0x43415254: /* "TRAC" */
-		return true;
+		return HTTP1_REQUEST;
 	case 0x50545448: /* "HTTP" */
-		return p[4] == '/' && p[5] == '1' && p[6] == '.';
+		return p[4] == '/' && p[5] == '1' && p[6] == '.' ? HTTP1_RESPONSE : HTTP1_NONE;
 	}
-	return false;
+	return HTTP1_NONE;
 }
 
 static __always_inline int capture(struct __sk_buff *skb, __u8 direction)
@@ -94,7 +159,9 @@ static __always_inline int capture(struct __sk_buff *skb, __u8 direction)
 	__u32 zero = 0, ip_len, tcp_off, payload_off, payload_len, len;
 	__u8 head[8] = {};
 	__u8 ihl_byte, doff_byte;
+	int kind;
 	bool start;
+	__u64 now;
 
 	if (!sk)
 		return 1;
@@ -157,7 +224,8 @@ static __always_inline int capture(struct __sk_buff *skb, __u8 direction)
 			s->load_errors++;
 		return 1;
 	}
-	start = payload_len >= 7 && http1_start(head);
+	kind = payload_len >= 7 ? http1_start(head) : HTTP1_NONE;
+	start = kind != HTTP1_NONE;
 
 	if (state->protocol == L7_PROTOCOL_UNKNOWN) {
 		if (start) {
@@ -182,6 +250,33 @@ static __always_inline int capture(struct __sk_buff *skb, __u8 direction)
 		}
 	}
 
+	now = bpf_ktime_get_ns();
+	if (state->shed) {
+		/* Resume only at a request boundary, once the pause is over and the budget allows. */
+		if (kind != HTTP1_REQUEST || now < state->shed_until_ns || !take_token(now)) {
+			if (kind == HTTP1_REQUEST && now >= state->shed_until_ns)
+				state->shed_until_ns = now + L7_SHED_NS;
+			if (s)
+				s->segments_shed++;
+			return 1;
+		}
+		state->shed = 0;
+	} else if (kind == HTTP1_REQUEST) {
+		if (!take_token(now)) {
+			state->shed = 1;
+			state->shed_until_ns = now + L7_SHED_NS;
+			emit_shed(bpf_get_socket_cookie(skb));
+			if (s) {
+				s->segments_shed++;
+				s->connections_shed++;
+			}
+			return 1;
+		}
+	} else {
+		/* Mid-message segments are always sent (a message is never cut), but they count. */
+		take_token(now);
+	}
+
 	scratch = bpf_map_lookup_elem(&l7_scratch_map, &zero);
 	if (!scratch)
 		return 1;
@@ -197,7 +292,7 @@ static __always_inline int capture(struct __sk_buff *skb, __u8 direction)
 	scratch->header.remote_port = bpf_ntohs(sk->dst_port);
 	scratch->header.payload_len = payload_len;
 	scratch->header.cookie = bpf_get_socket_cookie(skb);
-	scratch->header.ts_ns = bpf_ktime_get_ns();
+	scratch->header.ts_ns = now;
 	if (sk->family == AF_INET) {
 		__builtin_memset(scratch->header.local_addr, 0, 32);
 		*(__u32 *)scratch->header.local_addr = sk->src_ip4;

@@ -17,6 +17,12 @@ enum sonde_l7_protocol {
 	L7_PROTOCOL_IGNORED = 255,
 };
 
+enum sonde_l7_event_type {
+	L7_EVENT_SEGMENT = 1,
+	/* The connection stops being captured for a while (over the segment budget). */
+	L7_EVENT_SHED = 2,
+};
+
 enum sonde_l7_flags {
 	/* This segment starts something that looks like a message (a request or status line). */
 	L7_FLAG_MESSAGE_START = 1,
@@ -47,6 +53,16 @@ struct sonde_l7_segment_event {
 	__u8 remote_addr[16];
 };
 
+/*
+ * Capture of this connection pauses: user space forgets its parser state instead of waiting
+ * for bytes that will not come. Sent at a request boundary, so no exchange is cut in half.
+ */
+struct sonde_l7_shed_event {
+	__u8 type;
+	__u8 pad0[7];
+	__u64 cookie;
+};
+
 /* Per-CPU counters: what was looked at, captured and lost. */
 struct sonde_l7_stats {
 	__u64 segments_seen;
@@ -56,7 +72,8 @@ struct sonde_l7_stats {
 	__u64 connections_detected;
 	__u64 connections_ignored;
 	__u64 load_errors;
-	__u64 pad0;
+	__u64 segments_shed;
+	__u64 connections_shed;
 };
 
 /* Per-socket state (sk_storage). */
@@ -64,7 +81,10 @@ struct sonde_l7_sock_state {
 	__u8 protocol;
 	__u8 checked_egress;
 	__u8 checked_ingress;
-	__u8 pad0[5];
+	__u8 shed;
+	__u8 pad0[4];
+	/* While shed, capture resumes at the first request after this time. */
+	__u64 shed_until_ns;
 };
 
 #endif

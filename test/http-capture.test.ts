@@ -84,6 +84,8 @@ describe('HTTP capture: real servers and clients, exact exchanges', () => {
     l7 = L7Pipeline.start({
       flows: flowPipeline.correlator,
       captureBytes: 4096,
+      // Exact counts are asserted here: no shedding (test/http-shedding.test.ts covers it).
+      maxSegmentsPerSecond: 10_000_000,
       redactSecrets: true,
       onExchange: (e) => exchanges.push(e),
       onError: (e) => errors.push(e),

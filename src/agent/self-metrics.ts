@@ -21,6 +21,8 @@ export function registerSelfMetrics(registry: MetricRegistry, flows: FlowPipelin
   const l7Segments = registry.counter({ name: 'sonde_l7_segments_captured_total', help: 'TCP segments of L7 connections copied from the kernel.', labelNames: [] as const });
   const l7Bytes = registry.counter({ name: 'sonde_l7_captured_bytes_total', help: 'Payload bytes copied from the kernel for L7 parsing (prefixes only).', labelNames: [] as const });
   const l7Evicted = registry.counter({ name: 'sonde_l7_connections_evicted_total', help: 'L7 connections dropped from parsing because too many were open.', labelNames: [] as const });
+  const l7SegmentsShed = registry.counter({ name: 'sonde_l7_segments_shed_total', help: 'TCP segments of HTTP connections not captured because the segment budget (l7.max_segments_per_second) was spent.', labelNames: [] as const });
+  const l7ConnectionsShed = registry.counter({ name: 'sonde_l7_connections_shed_total', help: 'Times an HTTP connection was paused from capture (for 1 s) because the segment budget was spent.', labelNames: [] as const });
   const l7Connections = registry.gauge({ name: 'sonde_l7_connections', help: 'Connections being parsed for L7 records.', labelNames: [] as const });
 
   const last = new Map<string, number>();
@@ -51,6 +53,8 @@ export function registerSelfMetrics(registry: MetricRegistry, flows: FlowPipelin
       advance('l7.segments', k.segmentsCaptured, (d) => l7Segments.inc({}, d));
       advance('l7.bytes', k.bytesCaptured, (d) => l7Bytes.inc({}, d));
       advance('l7.evicted', l7.connections.stats.evicted, (d) => l7Evicted.inc({}, d));
+      advance('l7.shed.segments', k.segmentsShed, (d) => l7SegmentsShed.inc({}, d));
+      advance('l7.shed.connections', k.connectionsShed, (d) => l7ConnectionsShed.inc({}, d));
       l7Connections.set({}, l7.connections.size);
     }
     const usage = process.cpuUsage();

@@ -1,5 +1,6 @@
 import { BpfObject } from '../kernel/bpf-object.js';
 import { bpfObjectPath } from '../kernel/package-root.js';
+import { possibleCpus } from '../kernel/cpus.js';
 import type { RawBatch, RingBuffer } from '../kernel/ring-buffer.js';
 import { L7_STATS_SIZE, readL7Stats, type L7Stats } from '../decode/generated/l7.js';
 import { readCgroup2Mount } from './doctor/system-facts.js';
@@ -15,6 +16,8 @@ const DRAIN_INTERVAL_MS = 20;
 export interface L7ProbeOptions {
   /** Payload bytes copied per segment (the rest is counted, not copied). */
   captureBytes: number;
+  /** Segments per second sent to user space, whole host; past it connections are shed. */
+  maxSegmentsPerSecond: number;
   onBatch: (batch: RawBatch) => void;
 }
 
@@ -45,7 +48,9 @@ export class L7Probes {
       throw explainBpfFailure('opening bpf/build/l7.bpf.o (run `npm run build`)', err);
     }
     try {
-      object.setGlobalU32('capture_bytes', options.captureBytes).load();
+      // The kernel's buckets are per CPU: split the host budget evenly.
+      const perCpu = Math.max(1, Math.ceil(options.maxSegmentsPerSecond / possibleCpus()));
+      object.setGlobalU32('capture_bytes', options.captureBytes).setGlobalU32('segments_per_sec_per_cpu', perCpu).load();
       const events = object.ringBuffer('l7_events', options.onBatch, DRAIN_INTERVAL_MS);
       object.attachCgroup('l7_egress', cgroup);
       object.attachCgroup('l7_ingress', cgroup);

@@ -7,6 +7,7 @@ import { CLI_SPEC } from './commands.js';
 const FLAGS: Record<string, string[]> = {
   up: ['listen', 'health-listen', 'duration', 'config', 'log-level'],
   flows: ['json', 'pid', 'port', 'comm', 'duration', 'config'],
+  requests: ['json', 'protocol', 'pid', 'service', 'min-duration', 'duration', 'config'],
   doctor: ['json'],
   version: [],
 };

@@ -66,6 +66,7 @@ export async function runRequests(config: SondeConfig, flags: Record<string, str
     l7 = L7Pipeline.start({
       flows: flows.correlator,
       captureBytes: config.l7.captureBytes,
+      maxSegmentsPerSecond: config.l7.maxSegmentsPerSecond,
       redactSecrets: config.l7.redactSecrets,
       onExchange: (x) => telemetry.record(x),
       onError: (err) => process.stderr.write(`sonde requests: ${(err as Error).message}\n`),

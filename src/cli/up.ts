@@ -81,6 +81,7 @@ export async function runUp(config: SondeConfig): Promise<number> {
         l7 = L7Pipeline.start({
           flows: pipeline.correlator,
           captureBytes: config.l7.captureBytes,
+          maxSegmentsPerSecond: config.l7.maxSegmentsPerSecond,
           redactSecrets: config.l7.redactSecrets,
           onExchange: (x) => l7Telemetry.record(x),
           onError: (err) => log.warn(`l7: ${(err as Error).message}`),

@@ -146,6 +146,7 @@ const FIELDS: readonly Field<unknown>[] = [
   positiveIntField('l7.capture_bytes', 'SONDE_L7_CAPTURE_BYTES', (c, v) => (c.l7.captureBytes = v), (n) => {
     if (n > L7_CAPTURE_BYTES_MAX) throw new InvalidValueError(`must be at most ${L7_CAPTURE_BYTES_MAX} (the kernel probe's buffer), got ${n}`);
   }),
+  positiveIntField('l7.max_segments_per_second', 'SONDE_L7_MAX_SEGMENTS_PER_SECOND', (c, v) => (c.l7.maxSegmentsPerSecond = v)),
   booleanField('l7.redact_secrets', 'SONDE_L7_REDACT_SECRETS', (c, v) => (c.l7.redactSecrets = v)),
   booleanField('l7.keep_query', 'SONDE_L7_KEEP_QUERY', (c, v) => (c.l7.keepQuery = v)),
   positiveIntField('l7.recent_limit', 'SONDE_L7_RECENT_LIMIT', (c, v) => (c.l7.recentLimit = v)),

@@ -24,6 +24,12 @@ export interface L7Config {
   keepQuery: boolean;
   /** Records kept for /api/v1/requests. */
   recentLimit: number;
+  /**
+   * TCP segments per second the kernel may hand to user space for parsing (whole host). Past
+   * it, connections are shed at a request boundary for a second at a time, so an agent that
+   * cannot keep up never slows the workload; sheds are counted in sonde_l7_*_shed_total.
+   */
+  maxSegmentsPerSecond: number;
   /** Sustained records/s past which records (never metrics) are sampled. */
   recordBudgetPerSecond: number;
   maxRoutesPerService: number;
@@ -69,6 +75,7 @@ export function defaultConfig(): SondeConfig {
     l7: {
       enabled: true,
       captureBytes: 4096,
+      maxSegmentsPerSecond: 40_000,
       redactSecrets: true,
       keepQuery: false,
       recentLimit: 10_000,

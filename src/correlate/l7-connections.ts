@@ -25,6 +25,8 @@ export interface L7ConnectionsOptions {
 
 export interface L7ConnectionStats {
   connections: number;
+  /** Connections the kernel stopped capturing (over its segment budget). */
+  shed: number;
   evicted: number;
   undetermined: number;
   exchanges: number;
@@ -77,7 +79,7 @@ export class L7Connections {
   readonly #connections = new Map<number, Connection>();
   /** Local tuple -> cookie, to name the client process behind a server-side connection. */
   readonly #byTuple = new Map<string, number>();
-  readonly stats: L7ConnectionStats = { connections: 0, evicted: 0, undetermined: 0, exchanges: 0 };
+  readonly stats: L7ConnectionStats = { connections: 0, shed: 0, evicted: 0, undetermined: 0, exchanges: 0 };
   /**
    * Exchanges whose owner is not known yet. Flow events (connect/accept) arrive on another ring
    * buffer, drained on its own schedule, so a fast exchange can complete before its connection's
@@ -123,6 +125,18 @@ export class L7Connections {
     }
     conn.lastSeenNs = s.tsNs;
     (s.egress ? conn.egress : conn.ingress).segment(s.seq, s.payloadLength, s.payload, s.tsNs);
+  }
+
+  /**
+   * The kernel paused capture of this connection at a request boundary: its parser state is
+   * dropped without flushing (flushing would report the unseen next exchange as a failure).
+   */
+  shed(socketCookie: number): void {
+    const conn = this.#connections.get(socketCookie);
+    if (conn === undefined) return;
+    this.stats.shed++;
+    this.#connections.delete(socketCookie);
+    this.#byTuple.delete(tupleKey(conn.localAddr, conn.localPort, conn.remoteAddr, conn.remotePort));
   }
 
   /** TCP reported the connection closed; flush it once in-flight segments had time to arrive. */

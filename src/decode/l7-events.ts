@@ -1,5 +1,5 @@
 import type { RawBatch } from '../kernel/ring-buffer.js';
-import { L7_SEGMENT_EVENT_SIZE, L7Direction, L7Flags, L7SegmentEventOffsets as O } from './generated/l7.js';
+import { L7_SEGMENT_EVENT_SIZE, L7_SHED_EVENT_SIZE, L7Direction, L7EventType, L7Flags, L7SegmentEventOffsets as O } from './generated/l7.js';
 import { AF_INET, AF_INET6 } from './ip-address.js';
 import type { DecodeProblem } from './flow-events.js';
 
@@ -8,6 +8,7 @@ import type { DecodeProblem } from './flow-events.js';
  * ring-buffer batch (no copies); format addresses only when a connection is first seen.
  */
 export interface L7Segment {
+  kind: 'segment';
   egress: boolean;
   messageStart: boolean;
   protocol: number;
@@ -23,12 +24,24 @@ export interface L7Segment {
   payload: Uint8Array;
 }
 
-const L7_EVENT_SEGMENT = 1;
+/** The kernel stopped capturing a connection for a while (over budget): forget its parser state. */
+export interface L7Shed {
+  kind: 'shed';
+  socketCookie: number;
+}
 
-/** Decodes one segment record; reads only the fields it needs, straight from the batch. */
-export function decodeL7Record(view: DataView, at: number, length: number): L7Segment | DecodeProblem {
+export type L7Event = L7Segment | L7Shed;
+
+/** Decodes one record; reads only the fields it needs, straight from the batch. */
+export function decodeL7Record(view: DataView, at: number, length: number): L7Event | DecodeProblem {
+  if (length < 1) return 'truncated';
+  const type = view.getUint8(at);
+  if (type === L7EventType.SHED) {
+    if (length < L7_SHED_EVENT_SIZE) return 'truncated';
+    return { kind: 'shed', socketCookie: view.getUint32(at + 8, true) + view.getUint32(at + 12, true) * 4294967296 };
+  }
+  if (type !== L7EventType.SEGMENT) return 'unknown-type';
   if (length < L7_SEGMENT_EVENT_SIZE) return 'truncated';
-  if (view.getUint8(at) !== L7_EVENT_SEGMENT) return 'unknown-type';
   const rawFamily = view.getUint8(at + O.family);
   const family = rawFamily === AF_INET ? 4 : rawFamily === AF_INET6 ? 6 : null;
   if (family === null) return 'bad-family';
@@ -37,6 +50,7 @@ export function decodeL7Record(view: DataView, at: number, length: number): L7Se
   const base = view.byteOffset + at;
   const flags = view.getUint8(at + O.flags);
   return {
+    kind: 'segment',
     egress: view.getUint8(at + O.direction) === L7Direction.EGRESS,
     messageStart: (flags & L7Flags.MESSAGE_START) !== 0,
     protocol: view.getUint8(at + O.protocol),
@@ -53,7 +67,7 @@ export function decodeL7Record(view: DataView, at: number, length: number): L7Se
   };
 }
 
-export function decodeL7Batch(batch: RawBatch, emit: (segment: L7Segment) => void, problem: (p: DecodeProblem) => void): void {
+export function decodeL7Batch(batch: RawBatch, emit: (event: L7Event) => void, problem: (p: DecodeProblem) => void): void {
   const view = new DataView(batch.buffer);
   for (let i = 0; i < batch.count; i++) {
     const at = batch.index[i * 2] ?? 0;

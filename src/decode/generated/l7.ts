@@ -6,6 +6,11 @@ export const L7Direction = {
   INGRESS: 2,
 } as const;
 
+export const L7EventType = {
+  SEGMENT: 1,
+  SHED: 2,
+} as const;
+
 export const L7Flags = {
   MESSAGE_START: 1,
   MIDSTREAM: 2,
@@ -73,19 +78,43 @@ export function readL7SegmentEvent(view: DataView, at: number): L7SegmentEvent {
   };
 }
 
-export const L7_SOCK_STATE_SIZE = 8;
+export const L7_SHED_EVENT_SIZE = 16;
+
+/** Byte offsets of sonde_l7_shed_event's fields, for decoders that read only what they need. */
+export const L7ShedEventOffsets = {
+  type: 0,
+  cookie: 8,
+} as const;
+
+export interface L7ShedEvent {
+  type: number;
+  cookie: number;
+}
+
+export function readL7ShedEvent(view: DataView, at: number): L7ShedEvent {
+  return {
+    type: view.getUint8(at),
+    cookie: (view.getUint32(at + 8, true) + view.getUint32(at + 8 + 4, true) * 4294967296),
+  };
+}
+
+export const L7_SOCK_STATE_SIZE = 16;
 
 /** Byte offsets of sonde_l7_sock_state's fields, for decoders that read only what they need. */
 export const L7SockStateOffsets = {
   protocol: 0,
   checkedEgress: 1,
   checkedIngress: 2,
+  shed: 3,
+  shedUntilNs: 8,
 } as const;
 
 export interface L7SockState {
   protocol: number;
   checkedEgress: number;
   checkedIngress: number;
+  shed: number;
+  shedUntilNs: number;
 }
 
 export function readL7SockState(view: DataView, at: number): L7SockState {
@@ -93,10 +122,12 @@ export function readL7SockState(view: DataView, at: number): L7SockState {
     protocol: view.getUint8(at),
     checkedEgress: view.getUint8(at + 1),
     checkedIngress: view.getUint8(at + 2),
+    shed: view.getUint8(at + 3),
+    shedUntilNs: (view.getUint32(at + 8, true) + view.getUint32(at + 8 + 4, true) * 4294967296),
   };
 }
 
-export const L7_STATS_SIZE = 64;
+export const L7_STATS_SIZE = 72;
 
 /** Byte offsets of sonde_l7_stats's fields, for decoders that read only what they need. */
 export const L7StatsOffsets = {
@@ -107,6 +138,8 @@ export const L7StatsOffsets = {
   connectionsDetected: 32,
   connectionsIgnored: 40,
   loadErrors: 48,
+  segmentsShed: 56,
+  connectionsShed: 64,
 } as const;
 
 export interface L7Stats {
@@ -117,6 +150,8 @@ export interface L7Stats {
   connectionsDetected: number;
   connectionsIgnored: number;
   loadErrors: number;
+  segmentsShed: number;
+  connectionsShed: number;
 }
 
 export function readL7Stats(view: DataView, at: number): L7Stats {
@@ -128,5 +163,7 @@ export function readL7Stats(view: DataView, at: number): L7Stats {
     connectionsDetected: (view.getUint32(at + 32, true) + view.getUint32(at + 32 + 4, true) * 4294967296),
     connectionsIgnored: (view.getUint32(at + 40, true) + view.getUint32(at + 40 + 4, true) * 4294967296),
     loadErrors: (view.getUint32(at + 48, true) + view.getUint32(at + 48 + 4, true) * 4294967296),
+    segmentsShed: (view.getUint32(at + 56, true) + view.getUint32(at + 56 + 4, true) * 4294967296),
+    connectionsShed: (view.getUint32(at + 64, true) + view.getUint32(at + 64 + 4, true) * 4294967296),
   };
 }
