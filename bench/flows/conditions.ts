@@ -34,6 +34,8 @@ export interface Attached {
   /** What the agent itself logged as its start-up time, where it does. */
   readyLoggedMs: number | null;
   progIds: readonly number[];
+  /** sonde only: where it serves its Prometheus text, for benches that read more than `sample`. */
+  metricsUrl?: string;
   sample(): Promise<AgentSample | null>;
   /** Stops the agent cleanly and checks its BPF programs are gone. */
   stop(): Promise<'verified' | 'unverified' | 'nothing attached'>;
@@ -67,7 +69,7 @@ export const baseline: Condition = {
 };
 
 /** node:http rather than fetch: fetch loads undici on first use, which would bill round 1's start-up. */
-function httpGet(url: string, timeoutMs: number): Promise<{ status: number; body: string }> {
+export function httpGet(url: string, timeoutMs: number): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = get(url, { agent: false, timeout: timeoutMs }, (res) => {
       let body = '';
@@ -81,7 +83,7 @@ function httpGet(url: string, timeoutMs: number): Promise<{ status: number; body
   });
 }
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.once('error', reject);
@@ -107,12 +109,44 @@ export function sumMetrics(text: string, names: readonly string[]): Map<string, 
   return sums;
 }
 
+/** One series of a metric in Prometheus text: its labels and value. */
+export interface MetricSeries {
+  name: string;
+  labels: Record<string, string>;
+  value: number;
+}
+
+/** Every series of the named metrics in Prometheus text, labels parsed (`\\`, `\"` and `\n` unescaped). */
+export function metricSeries(text: string, names: readonly string[]): MetricSeries[] {
+  const wanted = new Set(names);
+  const series: MetricSeries[] = [];
+  for (const line of text.split('\n')) {
+    if (line === '' || line.startsWith('#')) continue;
+    const nameEnd = line.search(/[{\s]/);
+    const name = line.slice(0, nameEnd);
+    if (!wanted.has(name)) continue;
+    const labels: Record<string, string> = {};
+    let rest = line.slice(nameEnd);
+    if (line[nameEnd] === '{') {
+      const close = line.lastIndexOf('}');
+      for (const m of line.slice(nameEnd + 1, close).matchAll(/([A-Za-z_][A-Za-z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) {
+        labels[m[1]!] = m[2]!.replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c));
+      }
+      rest = line.slice(close + 1);
+    }
+    series.push({ name, labels, value: Number(rest.trim().split(/\s+/)[0]) });
+  }
+  return series;
+}
+
 /**
  * A digest of the agent as built (compiled JS, BPF objects, the addon): sonde changes between
- * runs, and a result means little without knowing which build it measured.
+ * runs, and a result means little without knowing which build it measured. `extraFiles` (paths
+ * from the checkout's root) are digested too: the BPF objects a bench exercises beyond flows.
  */
-export function sondeBuildDigest(): string | null {
+export function sondeBuildDigest(extraFiles: readonly string[] = []): string | null {
   const files = [
+    ...extraFiles,
     ...readdirSync(`${repoRoot}dist/src`, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.js')).map((f) => `dist/src/${f}`),
     'bpf/build/flows.bpf.o',
     'build/Release/sonde_native.node',
@@ -126,7 +160,14 @@ export function sondeBuildDigest(): string | null {
   return hash.digest('hex').slice(0, 16);
 }
 
-export function sondeCondition(opts: { maxSeconds: number }): Condition {
+/** The line `sonde up` logs once ready: where its API (with /metrics) and its health endpoint listen. */
+const READY_LINE = /ready in \d+ ms: UI and API on http:\/\/(\S+?)\/ .*health on http:\/\/(\S+?)\/readyz/;
+
+/**
+ * `sonde up` with its defaults. Its listeners go on free loopback ports the bench picks, or, with
+ * `ephemeralPorts`, on port 0: the kernel picks, and the bench reads the ports from the log line.
+ */
+export function sondeCondition(opts: { maxSeconds: number; ephemeralPorts?: boolean; digestFiles?: readonly string[] }): Condition {
   return {
     name: 'sonde',
     unavailable: () => {
@@ -135,8 +176,9 @@ export function sondeCondition(opts: { maxSeconds: number }): Condition {
       return null;
     },
     start: async () => {
-      const build = sondeBuildDigest();
-      const [port, healthPort] = [await freePort(), await freePort()];
+      const build = sondeBuildDigest(opts.digestFiles);
+      const [port, healthPort] = opts.ephemeralPorts ? [0, 0] : [await freePort(), await freePort()];
+      let hosts = opts.ephemeralPorts ? null : { api: `127.0.0.1:${port}`, health: `127.0.0.1:${healthPort}` };
       const started = performance.now();
       // --duration is a safety net only: a bench that dies must not leave probes attached for long.
       const child = track(spawn(sondeBin, ['up', '--duration', `${Math.ceil(opts.maxSeconds)}s`,
@@ -153,11 +195,17 @@ export function sondeCondition(opts: { maxSeconds: number }): Condition {
       while (readyMs === null) {
         if (child.exitCode !== null || child.signalCode !== null) return fail(`exited (${child.exitCode ?? child.signalCode}) before ready`);
         if (performance.now() - started > 30_000) return fail('not ready after 30 s');
-        try {
-          const res = await httpGet(`http://127.0.0.1:${healthPort}/readyz`, 1000);
-          if (res.status === 200) readyMs = performance.now() - started;
-        } catch {
-          // not listening yet
+        if (hosts === null) {
+          const line = READY_LINE.exec(stderr);
+          if (line) hosts = { api: line[1]!, health: line[2]! };
+        }
+        if (hosts !== null) {
+          try {
+            const res = await httpGet(`http://${hosts.health}/readyz`, 1000);
+            if (res.status === 200) readyMs = performance.now() - started;
+          } catch {
+            // not listening yet
+          }
         }
         if (readyMs === null) await sleep(10);
       }
@@ -166,6 +214,7 @@ export function sondeCondition(opts: { maxSeconds: number }): Condition {
       const logged = /ready in (\d+) ms/.exec(stderr);
       const progIds = ownedBpfProgIds(child.pid!);
       if (progIds.length === 0) return fail('ready, but holds no BPF programs');
+      const metricsUrl = `http://${hosts!.api}/metrics`;
 
       return {
         pid: child.pid!,
@@ -173,8 +222,9 @@ export function sondeCondition(opts: { maxSeconds: number }): Condition {
         readyMs,
         readyLoggedMs: logged ? Number(logged[1]) : null,
         progIds,
+        metricsUrl,
         sample: async () => {
-          const res = await httpGet(`http://127.0.0.1:${port}/metrics`, 5000);
+          const res = await httpGet(metricsUrl, 5000);
           if (res.status !== 200) throw new Error(`sonde /metrics answered ${res.status}`);
           const m = sumMetrics(res.body, ['sonde_agent_cpu_seconds_total', 'sonde_tcp_connections_total', 'sonde_ringbuf_dropped_total', 'sonde_pipeline_dropped_total']);
           const cpu = m.get('sonde_agent_cpu_seconds_total');

@@ -54,7 +54,7 @@ export interface Measurement {
  * Why a measurement does not measure only what it says, or null. `sondeBuild` is the build the
  * run started with: others rebuild the checkout as they work, and one run must measure one build.
  */
-export function disturbance(m: Measurement, sondeBuild: string | null): string | null {
+export function disturbance(m: Pick<Measurement, 'agentBuild' | 'foreignBpfPrograms' | 'otherCpus'>, sondeBuild: string | null): string | null {
   if (m.agentBuild !== null && sondeBuild !== null && m.agentBuild !== sondeBuild) return `sonde was rebuilt during the run (${sondeBuild} -> ${m.agentBuild})`;
   if (m.foreignBpfPrograms?.length) return `others' BPF programs loaded: ${m.foreignBpfPrograms.join(', ')}`;
   if (m.otherCpus > NOISY_OTHER_CPUS) return `other processes used ${m.otherCpus.toFixed(2)} CPU`;
@@ -64,7 +64,7 @@ export function disturbance(m: Measurement, sondeBuild: string | null): string |
 const delta = (after: number | null, before: number | null): number | null => (after === null || before === null ? null : after - before);
 
 /** Names of the loaded BPF programs that are `own`, and of those that are neither that nor resident. */
-function bpfProgramsByOwner(own: readonly number[], resident: ReadonlySet<number>): { mine: string[]; foreign: Set<string> } | null {
+export function bpfProgramsByOwner(own: readonly number[], resident: ReadonlySet<number>): { mine: string[]; foreign: Set<string> } | null {
   const loaded = loadedBpfPrograms();
   if (loaded === null) return null;
   const mine = loaded.filter((p) => own.includes(p.id)).map((p) => p.name).sort();

@@ -1,0 +1,186 @@
+/**
+ * bench/http: what sonde's HTTP capture costs nginx `return 200` under wrk on loopback, beside
+ * no agent and beside the syscall floor (empty programs on the read/write family of syscall
+ * tracepoints, the hook most agents capture with). Conditions run interleaved in rounds, in an
+ * order rotated every round, and every ratio is taken against the baseline of the same round.
+ * Rounds disturbed by others (CPU hogs, someone else's BPF programs, a rebuild) are kept in the
+ * JSON but left out of the summary, and replaced by extra rounds, up to half again the rounds
+ * asked for (so the defaults finish in about 7 minutes at worst).
+ *
+ * usage: node dist/bench/http/run.js [--rounds N] [--seconds S]
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg, release } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { sondeBuildDigest } from '../flows/conditions.js';
+import { loadedBpfPrograms, waitForQuiet } from '../flows/host.js';
+import { disturbance, NOISY_OTHER_CPUS } from '../flows/measure.js';
+import { sleep } from '../flows/processes.js';
+import { baseline, sonde, SONDE_DIGEST_FILES, syscallFloor, type HttpCondition, type HttpConditionName } from './conditions.js';
+import { describe, measure, type HttpMeasurement } from './measure.js';
+import { BODY, nginxUnavailable, startNginx } from './nginx.js';
+import { FLOOR_EXPECTED_KEPT, report, summarize, TARGETS, type HttpConditionSummary } from './report.js';
+import { LOAD, runWrk, wrkUnavailable, wrkVersion } from './wrk.js';
+
+/** Between measurements, so one condition's tail (freed programs, sonde exiting) does not land in the next. */
+const PAUSE_MS = 500;
+/** How long a round waits for the host to go quiet before it starts anyway. */
+const QUIET_WAIT_MS = 10_000;
+/** Fewer clean rounds than this and the summary is over all rounds, marked inconclusive. */
+const MIN_CLEAN_ROUNDS = 3;
+const SERVER_CPU = 0;
+const CLIENT_CPU = 1;
+
+interface Failure {
+  round: number;
+  condition: HttpConditionName;
+  message: string;
+}
+
+function options(): { rounds: number; seconds: number } {
+  const { values } = parseArgs({
+    options: { rounds: { type: 'string', default: '6' }, seconds: { type: 'string', default: '10' }, help: { type: 'boolean', default: false } },
+  });
+  if (values.help) {
+    console.log('usage: node dist/bench/http/run.js [--rounds N clean rounds wanted, at most 1.5N run (6)] [--seconds S per measurement, whole seconds (10)]');
+    process.exit(0);
+  }
+  const rounds = Number(values.rounds);
+  const seconds = Number(values.seconds);
+  if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds must be a positive integer, got ${values.rounds}`);
+  if (!Number.isInteger(seconds) || seconds < 1) throw new Error(`--seconds must be a positive whole number (wrk -d), got ${values.seconds}`);
+  return { rounds, seconds };
+}
+
+async function main(): Promise<number> {
+  const opts = options();
+  const startedAt = new Date();
+  const loadStart = loadavg();
+  const pinned = availableParallelism() >= 2 && spawnSync('taskset', ['-V']).status === 0;
+  // Generous: agents are stopped long before this, which only bounds a bench that died mid-run.
+  const maxSeconds = opts.seconds + 120;
+  const all: HttpCondition[] = [baseline, sonde({ maxSeconds }), syscallFloor({ maxSeconds })];
+
+  // Every condition must be able to run: a comparison with one missing is not this bench's result.
+  const missing = [nginxUnavailable(), wrkUnavailable(), ...all.map((c) => {
+    const why = c.unavailable();
+    return why === null ? null : `${c.name}: ${why}`;
+  })].filter((why): why is string => why !== null);
+  if (missing.length > 0) {
+    for (const why of missing) console.error(`bench: CANNOT RUN: ${why}`);
+    return 2;
+  }
+  if (!pinned) console.error('bench: WARNING: fewer than 2 CPUs or no taskset: nginx and wrk run unpinned');
+
+  const sondeBuild = sondeBuildDigest(SONDE_DIGEST_FILES);
+  const resident = loadedBpfPrograms() ?? [];
+  if (resident.length > 0) {
+    console.error(`bench: BPF programs already loaded are taken as part of the host (stop them if they are someone's agent or test): ${resident.map((p) => p.name).join(', ')}`);
+  }
+  const nginx = await startNginx(pinned ? SERVER_CPU : null);
+  const ctx = { nginx, seconds: opts.seconds, wrkCpu: pinned ? CLIENT_CPU : null, residentBpfProgIds: new Set(resident.map((p) => p.id)) };
+  const measurements: HttpMeasurement[] = [];
+  const failures: Failure[] = [];
+  const cleanRounds: number[] = [];
+  const maxRounds = opts.rounds + Math.ceil(opts.rounds / 2);
+  let totalRounds = 0;
+  try {
+    console.error(`bench: http, ${opts.rounds} clean rounds × ${all.length} conditions × ${opts.seconds} s; ${nginx.version}, worker pid ${nginx.workerPid} port ${nginx.port}` +
+      `${pinned ? ` (nginx CPU ${SERVER_CPU}, wrk CPU ${CLIENT_CPU})` : ' (unpinned)'}; wrk -t${LOAD.threads} -c${LOAD.connections}; sonde build ${sondeBuild ?? '-'}`);
+    // Each agent once, started and stopped, before anything is measured: a condition that cannot
+    // attach fails the bench here, loudly, not after minutes of rounds. It also warms the page cache.
+    for (const c of all) {
+      try {
+        const attached = await c.start();
+        await attached.stop();
+      } catch (err) {
+        console.error(`bench: CANNOT RUN ${c.name}: ${(err as Error).message}`);
+        return 2;
+      }
+    }
+    // nginx and page-cache warm-up, so round 1's first condition is not billed for it.
+    await runWrk(`http://127.0.0.1:${nginx.port}/`, 1, ctx.wrkCpu);
+    for (let round = 0; cleanRounds.length < opts.rounds && round < maxRounds; round++) {
+      totalRounds++;
+      if (!(await waitForQuiet(new Set([process.pid, nginx.masterPid, nginx.workerPid]), NOISY_OTHER_CPUS, ctx.residentBpfProgIds, QUIET_WAIT_MS))) {
+        console.error(`round ${round + 1}: host still busy (CPU or others' BPF programs) after ${QUIET_WAIT_MS / 1000} s, starting anyway`);
+      }
+      const shift = round % all.length;
+      const order = [...all.slice(shift), ...all.slice(0, shift)];
+      let clean = true;
+      for (const [position, condition] of order.entries()) {
+        try {
+          const m = await measure(condition, ctx, round, position);
+          measurements.push(m);
+          const why = disturbance(m, sondeBuild);
+          if (why !== null) clean = false;
+          console.error(`round ${round + 1} ${describe(m, why)}`);
+        } catch (err) {
+          clean = false;
+          failures.push({ round, condition: condition.name, message: (err as Error).message });
+          console.error(`bench: FAILED ${condition.name} in round ${round + 1}: ${(err as Error).message}`);
+        }
+        await sleep(PAUSE_MS);
+      }
+      if (clean) cleanRounds.push(round);
+      console.error(`round ${round + 1}: ${clean ? 'clean' : 'disturbed, left out of the summary'} (${cleanRounds.length}/${opts.rounds} clean)`);
+    }
+  } finally {
+    await nginx.stop();
+  }
+
+  const conclusive = cleanRounds.length >= Math.min(MIN_CLEAN_ROUNDS, opts.rounds);
+  const used = conclusive ? cleanRounds : [...new Set(measurements.map((m) => m.round))];
+  const inUsedRounds = measurements.filter((m) => used.includes(m.round));
+  const summaries = Object.fromEntries(all.map((c) => [c.name,
+    summarize(c.name, inUsedRounds, failures.some((f) => f.condition === c.name), undefined)])) as Record<HttpConditionName, HttpConditionSummary>;
+  console.log(report(summaries, { rounds: used, conclusive, cleanRounds: cleanRounds.length, totalRounds }));
+
+  const summary = {
+    bench: 'http',
+    startedAt: startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    command: `node ${process.argv.slice(1).join(' ')}`,
+    options: opts,
+    sondeBuild,
+    /** sonde reads SONDE_* settings from the environment it inherits. */
+    sondeEnv: Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('SONDE_'))),
+    residentBpfPrograms: resident.map((p) => p.name),
+    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? null, kernel: release(), node: process.version, loadavgStart: loadStart, loadavgEnd: loadavg() },
+    workload: {
+      server: `${nginx.version}, one worker, return 200 ${JSON.stringify(BODY)}, access_log off`,
+      client: `${wrkVersion()}: wrk -t${LOAD.threads} -c${LOAD.connections} -d${opts.seconds}s --latency`,
+      pinned,
+      serverCpu: pinned ? SERVER_CPU : null,
+      clientCpu: pinned ? CLIENT_CPU : null,
+    },
+    targets: { ...TARGETS, syscallFloorExpectedKept: FLOOR_EXPECTED_KEPT },
+    noisyOtherCpus: NOISY_OTHER_CPUS,
+    /** 0-based round numbers the summaries are over. */
+    summaryRounds: used,
+    conclusive,
+    cleanRounds,
+    totalRounds,
+    conditions: summaries,
+    measurements: measurements.map((m) => ({ ...m, disturbance: disturbance(m, sondeBuild) })),
+    failures,
+  };
+  const dir = fileURLToPath(new URL('../../../bench/results/', import.meta.url));
+  mkdirSync(dir, { recursive: true });
+  const path = `${dir}http-${startedAt.toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-')}.json`;
+  writeFileSync(path, `${JSON.stringify(summary, null, 2)}\n`);
+  console.log(`\nsummary: ${path}`);
+
+  if (failures.length > 0) {
+    console.error(`bench: INCOMPLETE: ${failures.map((f) => `${f.condition} failed in round ${f.round + 1}`).join(', ')}`);
+    return 2;
+  }
+  return 0;
+}
+
+main().then((code) => process.exit(code), (err: unknown) => {
+  console.error(`bench: ${(err as Error).stack ?? String(err)}`);
+  process.exit(1);
+});
