@@ -257,7 +257,7 @@ export function readFlowState(view: DataView, at: number): FlowState {
   };
 }
 
-export const FLOW_STATS_SIZE = 64;
+export const FLOW_STATS_SIZE = 56;
 
 /** Byte offsets of sonde_flow_stats's fields, for decoders that read only what they need. */
 export const FlowStatsOffsets = {
@@ -267,7 +267,7 @@ export const FlowStatsOffsets = {
   ringbufDropped: 24,
   tableFull: 32,
   ownersClaimed: 40,
-  retransmits: 56,
+  retransmits: 48,
 } as const;
 
 export interface FlowStats {
@@ -288,6 +288,6 @@ export function readFlowStats(view: DataView, at: number): FlowStats {
     ringbufDropped: (view.getUint32(at + 24, true) + view.getUint32(at + 24 + 4, true) * 4294967296),
     tableFull: (view.getUint32(at + 32, true) + view.getUint32(at + 32 + 4, true) * 4294967296),
     ownersClaimed: (view.getUint32(at + 40, true) + view.getUint32(at + 40 + 4, true) * 4294967296),
-    retransmits: (view.getUint32(at + 56, true) + view.getUint32(at + 56 + 4, true) * 4294967296),
+    retransmits: (view.getUint32(at + 48, true) + view.getUint32(at + 48 + 4, true) * 4294967296),
   };
 }
