@@ -26,9 +26,9 @@ describe('assessFeatures', () => {
   const cases: { name: string; broken: HookKind[]; off: FeatureName[]; partial: FeatureName[] }[] = [
     { name: 'everything works', broken: [], off: [], partial: [] },
     { name: 'this kernel: no kprobe, no fentry', broken: ['kprobe', 'fentry'], off: [], partial: [] },
-    { name: 'no tracefs tracepoints', broken: ['tracepoint'], off: ['l7-capture', 'system-metrics'], partial: [] },
-    { name: 'no BTF tracepoints', broken: ['btf_tracepoint'], off: ['tcp-flows', 'system-metrics'], partial: [] },
-    { name: 'no ring buffer', broken: ['ringbuf'], off: ['tcp-flows'], partial: [] },
+    { name: 'no tracefs tracepoints', broken: ['tracepoint'], off: ['system-metrics'], partial: [] },
+    { name: 'no BTF tracepoints', broken: ['btf_tracepoint'], off: ['tcp-flows', 'l7-capture', 'system-metrics'], partial: [] },
+    { name: 'no ring buffer', broken: ['ringbuf'], off: ['tcp-flows', 'l7-capture'], partial: [] },
     { name: 'no socket hooks', broken: ['cgroup_skb', 'sockops'], off: ['l7-capture'], partial: [] },
     { name: 'no uprobes', broken: ['uprobe'], off: ['tls'], partial: [] },
     { name: 'no perf events', broken: ['perf_event'], off: ['profiler'], partial: [] },

@@ -25,7 +25,8 @@ export const FEATURES: readonly FeatureSpec[] = [
   {
     name: 'l7-capture',
     gives: 'per-request records (HTTP, gRPC, SQL, ...) and RED metrics from socket buffers',
-    requires: ['cgroup_skb', 'sockops', 'tracepoint'],
+    // Segments from cgroup_skb; their owners from the flow probes (BTF tracepoints, ring buffer).
+    requires: ['cgroup_skb', 'btf_tracepoint', 'ringbuf'],
     optional: [],
     lost: 'no per-request records or RED metrics',
   },

@@ -112,12 +112,12 @@ describe('renderDoctorText', () => {
       lacks: [/can run on this machine/],
     },
     {
-      name: 'tracepoints missing: tcp-flows still runs fully, l7-capture does not',
+      name: 'tracepoints missing: tcp-flows and l7-capture still run, system-metrics does not',
       facts: facts(),
       hooks: THIS_MACHINE_HOOKS.map((h): HookResult => (h.hook === 'tracepoint'
         ? { hook: h.hook, program: h.program, target: h.target, works: false, stage: 'attach', error: 'ENOENT: no tracefs', hint: null }
         : h)),
-      contains: [/^ {2}tcp-flows {7}✓ {5}/m, /^ {2}l7-capture {6}✗ /m, /^sonde can run/m],
+      contains: [/^ {2}tcp-flows {7}✓ {5}/m, /^ {2}l7-capture {6}✓ {5}/m, /^ {2}system-metrics {2}✗ /m, /^sonde can run/m],
       lacks: [/cannot run/],
     },
   ];
