@@ -30,6 +30,12 @@ export interface L7ConnectionStats {
   evicted: number;
   undetermined: number;
   exchanges: number;
+  /** Segments (or parts) seen twice, of connections already finished: retransmissions. */
+  duplicateSegments: number;
+  /** Segments that arrived ahead of a gap and waited for it. */
+  reorderedSegments: number;
+  /** Holes that never filled and became gaps. */
+  holes: number;
 }
 
 interface Connection {
@@ -79,7 +85,7 @@ export class L7Connections {
   readonly #connections = new Map<number, Connection>();
   /** Local tuple -> cookie, to name the client process behind a server-side connection. */
   readonly #byTuple = new Map<string, number>();
-  readonly stats: L7ConnectionStats = { connections: 0, shed: 0, evicted: 0, undetermined: 0, exchanges: 0 };
+  readonly stats: L7ConnectionStats = { connections: 0, shed: 0, evicted: 0, undetermined: 0, exchanges: 0, duplicateSegments: 0, reorderedSegments: 0, holes: 0 };
   /**
    * Exchanges whose owner is not known yet. Flow events (connect/accept) arrive on another ring
    * buffer, drained on its own schedule, so a fast exchange can complete before its connection's
@@ -250,6 +256,11 @@ export class L7Connections {
   #finish(conn: Connection, nowNs: number): void {
     conn.egress.flush();
     conn.ingress.flush();
+    for (const stream of [conn.egress, conn.ingress]) {
+      this.stats.duplicateSegments += stream.stats.duplicates;
+      this.stats.reorderedSegments += stream.stats.reordered;
+      this.stats.holes += stream.stats.holes;
+    }
     this.#emit(conn, conn.parser.close(nowNs));
     this.#connections.delete(conn.cookie);
     this.#byTuple.delete(tupleKey(conn.localAddr, conn.localPort, conn.remoteAddr, conn.remotePort));
