@@ -4,6 +4,7 @@ import { LocalAddresses } from './local-addresses.js';
 import { ProcessInfoCache } from './proc/process-info.js';
 import { fourTupleKey, snapshotSocketOwners, type SocketOwners } from './proc/socket-owners.js';
 import { deriveServiceName, type ServiceRule } from './service-name.js';
+import { ExpiringMap } from '../lib/expiring-map.js';
 
 /** How the owning process of a flow was found, best first. */
 export type OwnerSource = 'connect' | 'accept' | 'listener' | 'proc-snapshot' | 'unknown';
@@ -71,7 +72,7 @@ export class FlowCorrelator {
    * Owners of connections that just closed, kept a few seconds: L7 records of a short
    * connection are often completed after its close event was processed.
    */
-  readonly #closedOwners = new Map<number, { owner: SocketOwner; closedMs: number }>();
+  readonly #closedOwners = new ExpiringMap<number, SocketOwner>(CLOSED_OWNER_TTL_MS, MAX_OWNERS);
   readonly #startedMs: number;
 
   constructor(options: FlowCorrelatorOptions) {
@@ -107,7 +108,7 @@ export class FlowCorrelator {
 
   /** The owner of an open connection, if connect() or accept() has been seen for it. */
   ownerOf(socketCookie: number): SocketOwner | undefined {
-    return this.#owners.get(socketCookie) ?? this.#closedOwners.get(socketCookie)?.owner;
+    return this.#owners.get(socketCookie) ?? this.#closedOwners.get(socketCookie);
   }
 
   /** Executable path of a process, from /proc or its exec event. */
@@ -191,13 +192,7 @@ export class FlowCorrelator {
     const owner = this.#owners.get(cookie);
     if (owner === undefined) return;
     this.#owners.delete(cookie);
-    const now = Date.now();
-    this.#closedOwners.set(cookie, { owner, closedMs: now });
-    // Insertion order is closing order: drop from the front while too old or too many.
-    for (const [key, entry] of this.#closedOwners) {
-      if (now - entry.closedMs < CLOSED_OWNER_TTL_MS && this.#closedOwners.size <= MAX_OWNERS) break;
-      this.#closedOwners.delete(key);
-    }
+    this.#closedOwners.set(cookie, owner, Date.now());
   }
 
   #serviceName(pid: number, comm: string, port: number | null): string {

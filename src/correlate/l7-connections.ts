@@ -7,6 +7,7 @@ import type { MonotonicClock } from './clock.js';
 import type { FlowCorrelator } from './flow-correlator.js';
 import type { L7Exchange } from './l7-exchange.js';
 import { TcpStream, type StreamSink } from './tcp-stream.js';
+import { ExpiringMap } from '../lib/expiring-map.js';
 
 export interface L7ConnectionsOptions {
   flows: FlowCorrelator;
@@ -101,7 +102,7 @@ export class L7Connections {
    * be flushed at the idle timeout: a close-delimited response or an unanswered request reported
    * 10 minutes late, and the connection held in memory until then.
    */
-  readonly #earlyCloses = new Map<number, number>();
+  readonly #earlyCloses = new ExpiringMap<number, true>(EARLY_CLOSE_TTL_NS, MAX_EARLY_CLOSES);
 
   constructor(options: L7ConnectionsOptions) {
     this.#flows = options.flows;
@@ -153,22 +154,13 @@ export class L7Connections {
       return;
     }
     // Its segments may still be queued behind this close (see #earlyCloses).
-    this.#earlyCloses.delete(socketCookie);
-    this.#earlyCloses.set(socketCookie, nowNs);
-    if (this.#earlyCloses.size > MAX_EARLY_CLOSES) {
-      const oldest = this.#earlyCloses.keys().next();
-      if (oldest.done !== true) this.#earlyCloses.delete(oldest.value);
-    }
+    this.#earlyCloses.set(socketCookie, true, nowNs);
   }
 
   /** Flushes connections that closed or went idle, and exchanges done waiting for owners. Call periodically. */
   sweep(nowNs: number): void {
     this.#releaseWaiting(nowNs, false);
-    // Insertion order is closing order.
-    for (const [cookie, closedNs] of this.#earlyCloses) {
-      if (nowNs - closedNs < EARLY_CLOSE_TTL_NS) break;
-      this.#earlyCloses.delete(cookie);
-    }
+    this.#earlyCloses.prune(nowNs);
     for (const conn of [...this.#connections.values()]) {
       if ((conn.closeAtNs !== null && nowNs >= conn.closeAtNs) || nowNs - conn.lastSeenNs > this.#idleTimeoutNs) this.#finish(conn, nowNs);
     }

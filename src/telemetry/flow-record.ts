@@ -1,5 +1,6 @@
 import type { CorrelatedFlow } from '../correlate/flow-correlator.js';
 import { globMatch } from '../correlate/service-name.js';
+import { rfc3339 } from '../lib/rfc3339.js';
 
 /** The public shape of a closed TCP flow (JSON, snake_case): the output contract of issue #2. */
 export interface FlowRecord {
@@ -34,8 +35,8 @@ export interface FlowRecord {
 export function toFlowRecord(f: CorrelatedFlow): FlowRecord {
   const k = f.kernel;
   return {
-    start: new Date(f.startMs).toISOString(),
-    end: new Date(f.startMs + f.durationMs).toISOString(),
+    start: rfc3339(f.startMs),
+    end: rfc3339(f.startMs + f.durationMs),
     duration_ms: Math.round(f.durationMs * 1000) / 1000,
     pid: f.pid,
     comm: f.comm,

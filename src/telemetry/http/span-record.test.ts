@@ -1,7 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { L7Exchange } from '../../correlate/l7-exchange.js';
-import { hostWithoutPort, isErrorExchange, methodLabel, rfc3339, toSpanRecord, type SpanRecord } from './span-record.js';
+import { hostWithoutPort, isErrorExchange, methodLabel, toSpanRecord, type SpanRecord } from './span-record.js';
+import { rfc3339 } from '../../lib/rfc3339.js';
 
 function exchange(extra: Partial<L7Exchange> = {}): L7Exchange {
   return {

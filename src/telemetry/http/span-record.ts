@@ -1,3 +1,4 @@
+import { rfc3339 } from '../../lib/rfc3339.js';
 import type { L7Exchange } from '../../correlate/l7-exchange.js';
 import { targetPath, targetQuery } from './route.js';
 
@@ -92,23 +93,6 @@ export function hostWithoutPort(host: string): string {
 
 // Date#toISOString costs ~0.5 µs; records arrive in time order, so the part up to the second
 // is reused and only the milliseconds are formatted per record.
-let cachedSecond = Number.NaN;
-let cachedPrefix = '';
-
-/** RFC 3339 in UTC with milliseconds (`2026-01-02T03:04:05.678Z`), same as Date#toISOString. */
-export function rfc3339(ms: number): string {
-  const t = Math.floor(ms);
-  const second = Math.floor(t / 1000);
-  if (second !== cachedSecond) {
-    const iso = new Date(second * 1000).toISOString();
-    if (iso.length !== 24) return new Date(t).toISOString(); // years outside 0000..9999
-    cachedSecond = second;
-    cachedPrefix = iso.slice(0, 20);
-  }
-  const milli = t - second * 1000;
-  return `${cachedPrefix}${milli < 10 ? '00' : milli < 100 ? '0' : ''}${milli}Z`;
-}
-
 function serverAddress(hostHeader: string | undefined, fallback: string): string {
   if (hostHeader === undefined || hostHeader === '') return fallback;
   const host = hostWithoutPort(hostHeader);
