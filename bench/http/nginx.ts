@@ -9,6 +9,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../flows/conditions.js';
+import { nginxArgs, nginxConfig } from '../../test/support/nginx-config.js';
 import { sleep, track, waitExit } from '../flows/processes.js';
 
 export const NGINX = process.env.NGINX ?? 'nginx';
@@ -53,29 +54,10 @@ function childrenOf(ppid: number): number[] {
 export async function startNginx(cpu: number | null): Promise<Nginx> {
   const dir = mkdtempSync(join(tmpdir(), 'sonde-bench-nginx-'));
   const port = await freePort();
-  writeFileSync(join(dir, 'nginx.conf'), `
-daemon off;
-master_process on;
-worker_processes 1;
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log warn;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  client_body_temp_path ${dir}/body;
-  proxy_temp_path ${dir}/proxy;
-  fastcgi_temp_path ${dir}/fastcgi;
-  uwsgi_temp_path ${dir}/uwsgi;
-  scgi_temp_path ${dir}/scgi;
-  server {
-    listen 127.0.0.1:${port};
-    location / { return 200 ${JSON.stringify(BODY)}; }
-  }
-}
-`);
-  const nginxArgs = ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')];
+  writeFileSync(join(dir, 'nginx.conf'), nginxConfig(dir, port, BODY, 1024));
+  const args = nginxArgs(dir);
   // taskset execs nginx, so the child's pid is the master's; the worker inherits the affinity.
-  const child = track(cpu === null ? spawn(NGINX, nginxArgs, { stdio: 'ignore' }) : spawn('taskset', ['-c', String(cpu), NGINX, ...nginxArgs], { stdio: 'ignore' }));
+  const child = track(cpu === null ? spawn(NGINX, args, { stdio: 'ignore' }) : spawn('taskset', ['-c', String(cpu), NGINX, ...args], { stdio: 'ignore' }));
   const cleanUp = async (): Promise<void> => {
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGQUIT');

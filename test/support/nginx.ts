@@ -3,6 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { nginxArgs, nginxConfig } from './nginx-config.js';
 import { waitFor } from './wait.js';
 
 export interface NginxServer {
@@ -36,27 +37,8 @@ async function accepting(port: number): Promise<boolean> {
 export async function startNginx(body = 'hello from nginx\n'): Promise<NginxServer> {
   const dir = mkdtempSync(join(tmpdir(), 'sonde-nginx-'));
   const port = await freePort();
-  writeFileSync(join(dir, 'nginx.conf'), `
-daemon off;
-master_process on;
-worker_processes 1;
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log warn;
-events { worker_connections 256; }
-http {
-  access_log off;
-  client_body_temp_path ${dir}/body;
-  proxy_temp_path ${dir}/proxy;
-  fastcgi_temp_path ${dir}/fastcgi;
-  uwsgi_temp_path ${dir}/uwsgi;
-  scgi_temp_path ${dir}/scgi;
-  server {
-    listen 127.0.0.1:${port};
-    location / { return 200 ${JSON.stringify(body)}; }
-  }
-}
-`);
-  const child: ChildProcess = spawn('nginx', ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')], { stdio: 'ignore' });
+  writeFileSync(join(dir, 'nginx.conf'), nginxConfig(dir, port, body));
+  const child: ChildProcess = spawn('nginx', nginxArgs(dir), { stdio: 'ignore' });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   let up = false;
   for (let i = 0; i < 100 && !up; i++) {
