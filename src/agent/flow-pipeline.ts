@@ -10,6 +10,8 @@ export interface FlowPipelineOptions {
   rules: readonly ServiceRule[];
   onFlow: (record: FlowRecord) => void;
   onError?: (err: unknown) => void;
+  /** Report owners of live connections (needed by L7 capture; one more event per connection). Default true. */
+  ownerEvents?: boolean;
   /** Capacity of the decode -> correlate queue. */
   queueCapacity?: number;
 }
@@ -44,6 +46,7 @@ export class FlowPipeline {
     const probes = FlowProbes.start({
       tableSize: options.tableSize,
       emitExecEvents: true,
+      emitOpenEvents: options.ownerEvents ?? true,
       onBatch: (batch) => decodeFlowBatch(batch, (e) => queue.push(e), (p) => problems.set(p, (problems.get(p) ?? 0) + 1)),
     });
     // After attaching, so a connection opened meanwhile is either in /proc or seen by the probes.

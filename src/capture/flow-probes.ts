@@ -28,6 +28,8 @@ export interface FlowProbeOptions {
   /** Connections tracked at once in the kernel (flow_table max entries). */
   tableSize: number;
   emitExecEvents: boolean;
+  /** Owner-by-cookie events for live connections: only L7 capture needs them. */
+  emitOpenEvents: boolean;
   onBatch: (batch: RawBatch) => void;
 }
 
@@ -65,7 +67,7 @@ export class FlowProbes {
     const degraded: DegradedProbe[] = [];
     let events: RingBuffer;
     try {
-      object.setMaxEntries('flow_table', options.tableSize).setGlobalBool('emit_exec_events', options.emitExecEvents).load();
+      object.setMaxEntries('flow_table', options.tableSize).setGlobalBool('emit_exec_events', options.emitExecEvents).setGlobalBool('emit_open_events', options.emitOpenEvents).load();
       for (const p of PROGRAMS) {
         try {
           object.attach(p.name);

@@ -30,6 +30,7 @@ export async function runFlows(config: SondeConfig, flags: Record<string, string
     pipeline = await FlowPipeline.start({
       tableSize: config.flows.tableSize,
       rules: config.services,
+      ownerEvents: false,
       onFlow: (r) => {
         if (matchesFlow(r, filter)) out(json ? JSON.stringify(r) : flowTableRow(r));
       },

@@ -68,6 +68,7 @@ export async function runUp(config: SondeConfig): Promise<number> {
     pipeline = await FlowPipeline.start({
       tableSize: config.flows.tableSize,
       rules: config.services,
+      ownerEvents: config.l7.enabled,
       onFlow: (record) => {
         flowsSeen++;
         recent.add(record);
