@@ -1,4 +1,4 @@
-import { BpfError } from '../kernel/errors.js';
+import { BpfError, verifierLogTail } from '../kernel/errors.js';
 
 /** A probe set could not start; `message` says what to do about it. */
 export class CaptureError extends Error {
@@ -15,8 +15,7 @@ export function explainBpfFailure(what: string, err: unknown): CaptureError {
       return new CaptureError(`${what}: permission denied (${err.code}). sonde needs root, or CAP_BPF + CAP_PERFMON + CAP_NET_ADMIN (run \`sonde doctor\`).`, err);
     }
     if (err.op === 'load') {
-      const tail = err.log.trim().split('\n').slice(-15).join('\n');
-      return new CaptureError(`${what}: the kernel rejected the BPF program (${err.code}). Verifier log tail:\n${tail}`, err);
+      return new CaptureError(`${what}: the kernel rejected the BPF program (${err.code}). Verifier log tail:\n${verifierLogTail(err.log, 15)}`, err);
     }
     return new CaptureError(`${what}: ${err.message}`, err);
   }

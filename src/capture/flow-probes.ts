@@ -2,7 +2,6 @@ import { existsSync } from 'node:fs';
 import { BpfObject } from '../kernel/bpf-object.js';
 import { bpfObjectPath } from '../kernel/package-root.js';
 import type { RawBatch, RingBuffer } from '../kernel/ring-buffer.js';
-import { ensureTracefs } from '../kernel/tracefs.js';
 import { FLOW_STATS_SIZE, readFlowStats, type FlowStats } from '../decode/generated/flows.js';
 import { sumPerCpuStats } from './per-cpu-stats.js';
 import { CaptureError, explainBpfFailure } from './capture-error.js';
@@ -42,22 +41,19 @@ export interface DegradedProbe {
 /** The loaded and attached TCP flow probes. */
 export class FlowProbes {
   readonly degraded: DegradedProbe[];
-  readonly tracefs: string;
   readonly #object: BpfObject;
   readonly #events: RingBuffer;
 
-  private constructor(object: BpfObject, events: RingBuffer, degraded: DegradedProbe[], tracefs: string) {
+  private constructor(object: BpfObject, events: RingBuffer, degraded: DegradedProbe[]) {
     this.#object = object;
     this.#events = events;
     this.degraded = degraded;
-    this.tracefs = tracefs;
   }
 
   static start(options: FlowProbeOptions): FlowProbes {
     if (!existsSync('/sys/kernel/btf/vmlinux')) {
       throw new CaptureError('TCP flows need kernel BTF (/sys/kernel/btf/vmlinux is missing: a kernel built with CONFIG_DEBUG_INFO_BTF=y)');
     }
-    const tracefs = ensureTracefs();
     let object: BpfObject;
     try {
       object = BpfObject.open(bpfObjectPath('flows'));
@@ -81,10 +77,7 @@ export class FlowProbes {
       object.close();
       throw explainBpfFailure('starting TCP flow probes', err);
     }
-    if (tracefs.state === 'unavailable') {
-      degraded.push({ program: 'tracefs', lost: 'tp/ tracepoints', reason: tracefs.detail });
-    }
-    return new FlowProbes(object, events, degraded, tracefs.detail);
+    return new FlowProbes(object, events, degraded);
   }
 
   /** The kernel-side counters, summed over CPUs. */

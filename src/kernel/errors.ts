@@ -25,12 +25,6 @@ export class BpfError extends Error {
     this.log = details.log;
   }
 
-  /** The kernel lacks the feature (as opposed to a bug in our program or missing privileges). */
-  get notSupported(): boolean {
-    return ['EOPNOTSUPP', 'ENOTSUPP', 'ENOSYS', 'ENOENT', 'ENODEV', 'EINVAL'].includes(this.code)
-      && this.op !== 'load';
-  }
-
   /** Missing privileges (not root, or no CAP_BPF/CAP_PERFMON/CAP_NET_ADMIN). */
   get permissionDenied(): boolean {
     return this.code === 'EPERM' || this.code === 'EACCES';
