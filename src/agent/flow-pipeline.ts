@@ -1,7 +1,8 @@
 import { FlowProbes, type DegradedProbe } from '../capture/flow-probes.js';
 import { FlowCorrelator } from '../correlate/flow-correlator.js';
 import type { ServiceRule } from '../correlate/service-name.js';
-import { decodeFlowBatch, type DecodeProblem, type FlowKernelEvent } from '../decode/flow-events.js';
+import type { DecodeProblem } from '../decode/batch.js';
+import { decodeFlowBatch, type FlowKernelEvent } from '../decode/flow-events.js';
 import { BoundedQueue } from '../lib/bounded-queue.js';
 import { toFlowRecord, type FlowRecord } from '../telemetry/flow-record.js';
 

@@ -3,7 +3,7 @@ import { MonotonicClock } from '../correlate/clock.js';
 import type { FlowCorrelator } from '../correlate/flow-correlator.js';
 import { L7Connections } from '../correlate/l7-connections.js';
 import type { L7Exchange } from '../correlate/l7-exchange.js';
-import type { DecodeProblem } from '../decode/flow-events.js';
+import type { DecodeProblem } from '../decode/batch.js';
 import { decodeL7Batch, type L7Event } from '../decode/l7-events.js';
 import { BoundedQueue } from '../lib/bounded-queue.js';
 

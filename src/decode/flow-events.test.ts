@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodeFlowBatch, decodeFlowRecord, splitArgs, type FlowKernelEvent, type DecodeProblem } from './flow-events.js';
+import { decodeFlowBatch, decodeFlowRecord, splitArgs, type FlowKernelEvent } from './flow-events.js';
+import type { DecodeProblem } from './batch.js';
 
 // Records captured from bpf/build/flows.bpf.o on kernel 6.18: a Python client sent 123 bytes to
 // a server on [::1] and both closed (server first), then curl connected to 127.0.0.1:1 (refused).

@@ -1,4 +1,5 @@
 import type { RawBatch } from '../kernel/ring-buffer.js';
+import { decodeBatch, type DecodeProblem } from './batch.js';
 import {
   FLOW_CLOSE_EVENT_SIZE, FLOW_EXEC_EVENT_SIZE, FLOW_LISTEN_EVENT_SIZE, FLOW_OPEN_EVENT_SIZE,
   FlowDirection, FlowEventType, FlowFlags, FlowStatus,
@@ -85,7 +86,6 @@ export interface OpenKernelEvent {
 
 export type FlowKernelEvent = FlowCloseKernelEvent | ListenKernelEvent | ExecKernelEvent | OpenKernelEvent;
 
-export type DecodeProblem = 'truncated' | 'unknown-type' | 'bad-family';
 
 const DIRECTIONS: Record<number, Direction> = {
   [FlowDirection.INBOUND]: 'inbound',
@@ -161,13 +161,5 @@ export function decodeFlowRecord(view: DataView, at: number, length: number): Fl
 
 /** Decodes a ring-buffer batch; bad records are counted by problem, never thrown. */
 export function decodeFlowBatch(batch: RawBatch, emit: (event: FlowKernelEvent) => void, problem: (p: DecodeProblem) => void): void {
-  const view = new DataView(batch.buffer);
-  for (let i = 0; i < batch.count; i++) {
-    const at = batch.index[i * 2] ?? 0;
-    const length = batch.index[i * 2 + 1] ?? 0;
-    if (at + length > batch.buffer.byteLength) { problem('truncated'); continue; }
-    const out = decodeFlowRecord(view, at, length);
-    if (typeof out === 'string') problem(out);
-    else emit(out);
-  }
+  decodeBatch(batch, decodeFlowRecord, emit, problem);
 }

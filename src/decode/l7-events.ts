@@ -1,7 +1,7 @@
 import type { RawBatch } from '../kernel/ring-buffer.js';
 import { L7_SEGMENT_EVENT_SIZE, L7_SHED_EVENT_SIZE, L7Direction, L7EventType, L7Flags, L7SegmentEventOffsets as O } from './generated/l7.js';
 import { AF_INET, AF_INET6 } from './ip-address.js';
-import type { DecodeProblem } from './flow-events.js';
+import { decodeBatch, type DecodeProblem } from './batch.js';
 
 /**
  * One captured TCP segment of an L7 connection. Address bytes and payload are views into the
@@ -68,13 +68,5 @@ export function decodeL7Record(view: DataView, at: number, length: number): L7Ev
 }
 
 export function decodeL7Batch(batch: RawBatch, emit: (event: L7Event) => void, problem: (p: DecodeProblem) => void): void {
-  const view = new DataView(batch.buffer);
-  for (let i = 0; i < batch.count; i++) {
-    const at = batch.index[i * 2] ?? 0;
-    const length = batch.index[i * 2 + 1] ?? 0;
-    if (at + length > batch.buffer.byteLength) { problem('truncated'); continue; }
-    const out = decodeL7Record(view, at, length);
-    if (typeof out === 'string') problem(out);
-    else emit(out);
-  }
+  decodeBatch(batch, decodeL7Record, emit, problem);
 }
