@@ -20,7 +20,8 @@ function find(dir, out) {
   return out;
 }
 
-const roots = unitOnly ? ['dist/src'] : ['dist/src', 'dist/test'];
+// Bench helpers' pure tests (stats, parsers) run with the unit tests; the benches themselves do not.
+const roots = unitOnly ? ['dist/src', 'dist/bench'] : ['dist/src', 'dist/bench', 'dist/test'];
 let files = roots.flatMap((r) => find(r, [])).sort();
 if (filters.length > 0) files = files.filter((f) => filters.some((p) => f.includes(p)));
 if (files.length === 0) {

@@ -7,10 +7,10 @@
  *
  * usage: node dist/bench/flows/run.js [--rounds N] [--seconds S]
  */
+import { benchOptions, type BenchOptions } from './options.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { baseline, sondeBuildDigest, sondeCondition, tcplife, type Condition, type ConditionName } from './conditions.js';
 import { loadedBpfPrograms, waitForQuiet } from './host.js';
 import { describe, disturbance, measure, NOISY_OTHER_CPUS, type Measurement } from './measure.js';
@@ -31,19 +31,8 @@ interface Failure {
   message: string;
 }
 
-function options(): { rounds: number; seconds: number } {
-  const { values } = parseArgs({
-    options: { rounds: { type: 'string', default: '6' }, seconds: { type: 'string', default: '5' }, help: { type: 'boolean', default: false } },
-  });
-  if (values.help) {
-    console.log('usage: node dist/bench/flows/run.js [--rounds N clean rounds wanted, at most 2N run (6)] [--seconds S per measurement (5)]');
-    process.exit(0);
-  }
-  const rounds = Number(values.rounds);
-  const seconds = Number(values.seconds);
-  if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds must be a positive integer, got ${values.rounds}`);
-  if (!(seconds > 0)) throw new Error(`--seconds must be positive, got ${values.seconds}`);
-  return { rounds, seconds };
+function options(): BenchOptions {
+  return benchOptions({ rounds: 6, seconds: 5, usage: 'usage: node dist/bench/flows/run.js [--rounds N clean rounds wanted, at most 2N run (6)] [--seconds S per measurement (5)]' });
 }
 
 async function main(): Promise<number> {

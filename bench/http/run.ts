@@ -9,11 +9,11 @@
  *
  * usage: node dist/bench/http/run.js [--rounds N] [--seconds S]
  */
+import { benchOptions, type BenchOptions } from '../flows/options.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, release } from 'node:os';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { sondeBuildDigest } from '../flows/conditions.js';
 import { loadedBpfPrograms, waitForQuiet } from '../flows/host.js';
 import { disturbance, NOISY_OTHER_CPUS } from '../flows/measure.js';
@@ -39,19 +39,9 @@ interface Failure {
   message: string;
 }
 
-function options(): { rounds: number; seconds: number } {
-  const { values } = parseArgs({
-    options: { rounds: { type: 'string', default: '6' }, seconds: { type: 'string', default: '10' }, help: { type: 'boolean', default: false } },
-  });
-  if (values.help) {
-    console.log('usage: node dist/bench/http/run.js [--rounds N clean rounds wanted, at most 1.5N run (6)] [--seconds S per measurement, whole seconds (10)]');
-    process.exit(0);
-  }
-  const rounds = Number(values.rounds);
-  const seconds = Number(values.seconds);
-  if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds must be a positive integer, got ${values.rounds}`);
-  if (!Number.isInteger(seconds) || seconds < 1) throw new Error(`--seconds must be a positive whole number (wrk -d), got ${values.seconds}`);
-  return { rounds, seconds };
+function options(): BenchOptions {
+  // wrk's -d takes whole seconds.
+  return benchOptions({ rounds: 6, seconds: 10, wholeSeconds: true, usage: 'usage: node dist/bench/http/run.js [--rounds N clean rounds wanted, at most 1.5N run (6)] [--seconds S per measurement, whole seconds (10)]' });
 }
 
 async function main(): Promise<number> {
