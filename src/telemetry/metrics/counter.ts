@@ -1,5 +1,5 @@
-import { SeriesTable, compareLabelValues } from './labels.js';
 import type { LabelInput, LabelSet, MetricLimits } from './labels.js';
+import { ValueMetric, type ValueSeries } from './value-metric.js';
 
 export interface CounterDefinition<N extends readonly string[]> {
   /** Must end in `_total`. */
@@ -10,10 +10,7 @@ export interface CounterDefinition<N extends readonly string[]> {
   readonly maxSeries?: number;
 }
 
-export interface CounterSeries {
-  readonly labelValues: readonly string[];
-  readonly value: number;
-}
+export type CounterSeries = ValueSeries;
 
 export interface CounterFamily {
   readonly type: 'counter';
@@ -29,34 +26,11 @@ export interface BoundCounter {
   inc(value?: number): void;
 }
 
-interface CounterCell {
-  readonly labelValues: readonly string[];
-  value: number;
-}
-
-function createCell(labelValues: readonly string[]): CounterCell {
-  return { labelValues, value: 0 };
-}
-
-export class Counter<N extends readonly string[]> {
+export class Counter<N extends readonly string[]> extends ValueMetric<N> {
   readonly type = 'counter' as const;
-  readonly name: string;
-  readonly help: string;
-  readonly labelNames: N;
-  private readonly table: SeriesTable<CounterCell>;
-  private readonly onOverflow: () => void;
 
   constructor(definition: CounterDefinition<N>, limits: MetricLimits) {
-    this.name = definition.name;
-    this.help = definition.help;
-    this.labelNames = definition.labelNames;
-    this.onOverflow = limits.onOverflow;
-    this.table = new SeriesTable({
-      labelNames: definition.labelNames,
-      maxSeries: limits.maxSeries,
-      createCell,
-      onOverflow: limits.onOverflow,
-    });
+    super(definition, limits);
   }
 
   /**
@@ -65,7 +39,7 @@ export class Counter<N extends readonly string[]> {
    */
   inc(labels: LabelSet<N>, value = 1): void {
     if (!(value >= 0)) return;
-    this.table.lookup(labels as LabelInput).value += value;
+    this.cell(labels).value += value;
   }
 
   bind(labels: LabelSet<N>): BoundCounter {
@@ -89,17 +63,7 @@ export class Counter<N extends readonly string[]> {
     };
   }
 
-  /** Current value, or undefined if the label set has no series (does not create one). */
-  get(labels: LabelSet<N>): number | undefined {
-    return this.table.peek(labels as LabelInput)?.value;
-  }
-
   collect(): CounterFamily {
-    const series: CounterSeries[] = [];
-    for (const cell of this.table.allCells()) {
-      series.push({ labelValues: cell.labelValues, value: cell.value });
-    }
-    series.sort((a, b) => compareLabelValues(a.labelValues, b.labelValues));
-    return { type: 'counter', name: this.name, help: this.help, labelNames: [...this.labelNames], series };
+    return { type: 'counter', name: this.name, help: this.help, labelNames: [...this.labelNames], series: this.snapshot() };
   }
 }

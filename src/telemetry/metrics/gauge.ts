@@ -1,5 +1,5 @@
-import { SeriesTable, compareLabelValues } from './labels.js';
 import type { LabelInput, LabelSet, MetricLimits } from './labels.js';
+import { ValueMetric, type ValueSeries } from './value-metric.js';
 
 export interface GaugeDefinition<N extends readonly string[]> {
   /** Must not end in `_total`, `_count`, `_sum` or `_bucket`. */
@@ -10,10 +10,7 @@ export interface GaugeDefinition<N extends readonly string[]> {
   readonly maxSeries?: number;
 }
 
-export interface GaugeSeries {
-  readonly labelValues: readonly string[];
-  readonly value: number;
-}
+export type GaugeSeries = ValueSeries;
 
 export interface GaugeFamily {
   readonly type: 'gauge';
@@ -31,46 +28,23 @@ export interface BoundGauge {
   dec(value?: number): void;
 }
 
-interface GaugeCell {
-  readonly labelValues: readonly string[];
-  value: number;
-}
-
-function createCell(labelValues: readonly string[]): GaugeCell {
-  return { labelValues, value: 0 };
-}
-
-export class Gauge<N extends readonly string[]> {
+export class Gauge<N extends readonly string[]> extends ValueMetric<N> {
   readonly type = 'gauge' as const;
-  readonly name: string;
-  readonly help: string;
-  readonly labelNames: N;
-  private readonly table: SeriesTable<GaugeCell>;
-  private readonly onOverflow: () => void;
 
   constructor(definition: GaugeDefinition<N>, limits: MetricLimits) {
-    this.name = definition.name;
-    this.help = definition.help;
-    this.labelNames = definition.labelNames;
-    this.onOverflow = limits.onOverflow;
-    this.table = new SeriesTable({
-      labelNames: definition.labelNames,
-      maxSeries: limits.maxSeries,
-      createCell,
-      onOverflow: limits.onOverflow,
-    });
+    super(definition, limits);
   }
 
   set(labels: LabelSet<N>, value: number): void {
-    this.table.lookup(labels as LabelInput).value = value;
+    this.cell(labels).value = value;
   }
 
   inc(labels: LabelSet<N>, value = 1): void {
-    this.table.lookup(labels as LabelInput).value += value;
+    this.cell(labels).value += value;
   }
 
   dec(labels: LabelSet<N>, value = 1): void {
-    this.table.lookup(labels as LabelInput).value -= value;
+    this.cell(labels).value -= value;
   }
 
   bind(labels: LabelSet<N>): BoundGauge {
@@ -93,17 +67,7 @@ export class Gauge<N extends readonly string[]> {
     };
   }
 
-  /** Current value, or undefined if the label set has no series (does not create one). */
-  get(labels: LabelSet<N>): number | undefined {
-    return this.table.peek(labels as LabelInput)?.value;
-  }
-
   collect(): GaugeFamily {
-    const series: GaugeSeries[] = [];
-    for (const cell of this.table.allCells()) {
-      series.push({ labelValues: cell.labelValues, value: cell.value });
-    }
-    series.sort((a, b) => compareLabelValues(a.labelValues, b.labelValues));
-    return { type: 'gauge', name: this.name, help: this.help, labelNames: [...this.labelNames], series };
+    return { type: 'gauge', name: this.name, help: this.help, labelNames: [...this.labelNames], series: this.snapshot() };
   }
 }
