@@ -54,6 +54,8 @@ interface Connection {
   closeAtNs: number | null;
   /** Kept once known: the flow probes forget a connection's owner when it closes. */
   owner: { pid: number; comm: string } | undefined;
+  /** Exchanges of this connection in #waiting (so order is kept without scanning it). */
+  waiting: number;
 }
 
 interface Waiting {
@@ -175,12 +177,20 @@ export class L7Connections {
   #releaseWaiting(nowNs: number, all: boolean): void {
     if (this.#waiting.length === 0) return;
     const still: Waiting[] = [];
+    // A connection's entries are in order with rising deadlines and one owner, so if one stays,
+    // every later one of the same connection stays too: order is kept without checking.
     for (const w of this.#waiting) {
-      if (all || nowNs >= w.deadlineNs || this.#ownerOf(w.conn) !== undefined) this.#onExchange(this.#toExchange(w.conn, w.ex));
-      else still.push(w);
+      if (all || nowNs >= w.deadlineNs || this.#ownerOf(w.conn) !== undefined) {
+        w.conn.waiting--;
+        this.#onExchange(this.#toExchange(w.conn, w.ex));
+      } else {
+        still.push(w);
+      }
     }
     this.#waiting = still;
   }
+
+
 
   #ownerOf(conn: Connection): { pid: number; comm: string } | undefined {
     conn.owner ??= this.#flows.ownerOf(conn.cookie);
@@ -227,6 +237,7 @@ export class L7Connections {
       lastSeenNs: s.tsNs,
       closeAtNs: null,
       owner: this.#flows.ownerOf(s.socketCookie),
+      waiting: 0,
     };
     // Closed before its first segment was handled: flush it once the segments still in flight
     // (counted from now, when they are evidently being read) had time to arrive.
@@ -262,7 +273,8 @@ export class L7Connections {
     for (const ex of exchanges) {
       this.stats.exchanges++;
       // Keep per-connection order: once one waits, later ones of the same connection wait too.
-      if (this.#ownerOf(conn) === undefined || this.#waiting.some((w) => w.conn === conn)) {
+      if (conn.waiting > 0 || this.#ownerOf(conn) === undefined) {
+        conn.waiting++;
         this.#waiting.push({ conn, ex, deadlineNs: this.#clock.nowMonotonicNs() + this.#ownerWaitNs });
       } else {
         this.#onExchange(this.#toExchange(conn, ex));
