@@ -31,6 +31,7 @@ enum {
 };
 
 #define SONDE_IPPROTO_TCP 6
+#define SONDE_IPPROTO_UDP 17
 #define SONDE_E2BIG 7
 
 #endif

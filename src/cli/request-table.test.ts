@@ -18,9 +18,18 @@ describe('request table', () => {
     const header = requestTableHeader();
     const row = requestTableRow(span());
     assert.equal(row.indexOf('http.server'), header.indexOf('SERVICE'));
-    assert.equal(row.indexOf('GET'), header.indexOf('METHOD'));
+    assert.equal(row.indexOf('GET'), header.indexOf('OPERATION'));
     assert.equal(row.indexOf('/x/{id}'), header.indexOf('RESOURCE'));
     assert.match(row, / 404 +4\.63 +84 +520$/);
+  });
+  it('other protocols: their operation, resource and status in the same columns', () => {
+    const header = requestTableHeader();
+    const row = requestTableRow(span({ protocol: 'postgresql', side: 'client', operation: 'SELECT', resource: 'orders', status: '42P01', error: true }));
+    assert.equal(row.indexOf('postgresql'), header.indexOf('PROTO'));
+    assert.equal(row.indexOf('SELECT'), header.indexOf('OPERATION'));
+    assert.equal(row.indexOf('orders'), header.indexOf('RESOURCE'));
+    assert.equal(row.indexOf('42P01') + '42P01'.length, header.indexOf('STATUS') + 'STATUS'.length, 'right-aligned under STATUS');
+    assert.match(row, /  error$/);
   });
   it('marks errors and problems', () => {
     assert.match(requestTableRow(span({ error: true, status: 500 })), /  error$/);

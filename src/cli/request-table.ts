@@ -2,12 +2,13 @@ import type { SpanRecord } from '../telemetry/http/span-record.js';
 
 const COLUMNS: ReadonlyArray<[string, number, (r: SpanRecord) => string, 'left' | 'right']> = [
   ['TIME', 12, (r) => r.start.slice(11, 23), 'left'],
+  ['PROTO', 10, (r) => r.protocol, 'left'],
   ['SIDE', 6, (r) => r.side, 'left'],
   ['SERVICE', 18, (r) => r.service_name, 'left'],
   ['PEER', 18, (r) => r.peer_service ?? `${r.remote_addr}:${r.remote_port}`, 'left'],
-  ['METHOD', 7, (r) => r.operation ?? '-', 'left'],
+  ['OPERATION', 10, (r) => r.operation ?? '-', 'left'],
   ['RESOURCE', 28, (r) => r.resource ?? '-', 'left'],
-  ['STATUS', 6, (r) => (r.status === null ? '-' : String(r.status)), 'right'],
+  ['STATUS', 9, (r) => (r.status === null ? '-' : String(r.status)), 'right'],
   ['MS', 9, (r) => r.duration_ms.toFixed(2), 'right'],
   ['REQ_B', 8, (r) => String(r.request_bytes), 'right'],
   ['RESP_B', 9, (r) => String(r.response_bytes), 'right'],

@@ -10,7 +10,7 @@ import { UsageError } from './args.js';
 import { requestTableHeader, requestTableRow } from './request-table.js';
 import { runUntil } from './run-until.js';
 
-const PROTOCOLS = ['http'];
+const PROTOCOLS: readonly string[] = ['http', 'http2', 'grpc', 'postgresql', 'mysql', 'redis', 'mongodb', 'kafka', 'memcached', 'dns'];
 
 function requestFilter(flags: Record<string, string | boolean>): (r: SpanRecord) => boolean {
   const str = (name: string): string | undefined => (typeof flags[name] === 'string' ? (flags[name] as string) : undefined);
@@ -68,6 +68,9 @@ export async function runRequests(config: SondeConfig, flags: Record<string, str
       captureBytes: config.l7.captureBytes,
       maxSegmentsPerSecond: config.l7.maxSegmentsPerSecond,
       redactSecrets: config.l7.redactSecrets,
+          keepSqlLiterals: config.l7.keepSqlLiterals,
+          dnsPort: config.l7.dnsPort,
+          tls: config.l7.tls,
       onExchange: (x) => telemetry.record(x),
       onError: (err) => process.stderr.write(`sonde requests: ${(err as Error).message}\n`),
     });

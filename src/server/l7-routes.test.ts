@@ -17,7 +17,7 @@ function exchange(n: number, extra: Partial<L7Exchange> = {}): L7Exchange {
     serviceName: 'nginx', peerService: 'curl', family: 4, localAddr: '127.0.0.1', localPort: 80, remoteAddr: '127.0.0.1',
     remotePort: 50000 + n, socketCookie: n, method: 'GET', target: `/items/${n}`, httpVersion: '1.1', status: 200,
     requestBytes: 0, responseBytes: 0, requestBodyBytes: 0, responseBodyBytes: 0, requestHeaders: {}, responseHeaders: {},
-    upgraded: false, problem: null, ...extra,
+    upgraded: false, problem: null, operation: null, resource: null, statusText: null, failed: null, attributes: {}, ...extra,
   };
 }
 
@@ -58,6 +58,12 @@ describe('L7 API routes', () => {
     side: 'client', serviceName: 'curl', comm: 'curl', pid: 12, peerService: null, remoteAddr: '93.184.216.34', remotePort: 80,
     status: null, problem: 'no-response', durationMs: 1500.5,
   }));
+  // 6: a failed PostgreSQL query of the api service (client side).
+  telemetry.record(exchange(6, {
+    protocol: 'postgresql', side: 'client', serviceName: 'api', comm: 'api', pid: 11, peerService: 'postgres', remotePort: 5432,
+    method: null, target: null, httpVersion: null, status: null, operation: 'SELECT', resource: 'orders', statusText: '42P01', failed: true,
+    attributes: { 'db.system.name': 'postgresql', 'db.response.status_code': '42P01' },
+  }));
 
   before(async () => {
     server = createServer((req, res) => {
@@ -72,17 +78,19 @@ describe('L7 API routes', () => {
   });
 
   const queries: { name: string; query: string; want: number[] }[] = [
-    { name: 'everything, newest first', query: '', want: [5, 4, 3, 2, 1] },
-    { name: 'limit', query: 'limit=2', want: [5, 4] },
+    { name: 'everything, newest first', query: '', want: [6, 5, 4, 3, 2, 1] },
+    { name: 'limit', query: 'limit=2', want: [6, 5] },
     { name: 'service', query: 'service=nginx', want: [3, 2, 1] },
-    { name: 'service glob', query: 'service=a*', want: [4] },
+    { name: 'service glob', query: 'service=a*', want: [6, 4] },
     { name: 'protocol', query: 'protocol=http&limit=1', want: [5] },
-    { name: 'unknown protocol', query: 'protocol=redis', want: [] },
-    { name: 'min duration', query: 'min_duration_ms=2.5', want: [5, 4, 3] },
+    { name: 'another protocol', query: 'protocol=postgresql', want: [6] },
+    { name: 'a protocol with no records', query: 'protocol=redis', want: [] },
+    { name: 'min duration', query: 'min_duration_ms=2.5', want: [6, 5, 4, 3] },
     { name: 'pid', query: 'pid=12', want: [5] },
     { name: 'status', query: 'status=500', want: [4] },
-    { name: 'errors', query: 'error=true', want: [5, 4] },
-    { name: 'empty parameters are ignored', query: 'service=&limit=', want: [5, 4, 3, 2, 1] },
+    { name: 'a protocol status (SQLSTATE)', query: 'status=42P01', want: [6] },
+    { name: 'errors', query: 'error=true', want: [6, 5, 4] },
+    { name: 'empty parameters are ignored', query: 'service=&limit=', want: [6, 5, 4, 3, 2, 1] },
   ];
   for (const q of queries) {
     it(`GET /api/v1/requests: ${q.name}`, async () => {
@@ -93,12 +101,19 @@ describe('L7 API routes', () => {
   }
 
   it('returns whole records', async () => {
-    const [newest] = (await get(port, '/api/v1/requests?limit=1')).body as SpanRecord[];
+    const [newest] = (await get(port, '/api/v1/requests?protocol=http&limit=1')).body as SpanRecord[];
     assert.equal(newest?.service_name, 'curl');
     assert.equal(newest?.error, true);
     assert.equal(newest?.problem, 'no-response');
     assert.equal(newest?.attributes['server.address'], '93.184.216.34');
     assert.equal(newest?.resource, '/items/{id}');
+    const [query] = (await get(port, '/api/v1/requests?protocol=postgresql')).body as SpanRecord[];
+    assert.equal(query?.status, '42P01');
+    assert.equal(query?.operation, 'SELECT');
+    assert.equal(query?.resource, 'orders');
+    assert.equal(query?.error, true);
+    assert.equal(query?.attributes['db.system.name'], 'postgresql');
+    assert.equal(query?.attributes['server.port'], 5432);
   });
 
   const badParams: { query: string; param: string }[] = [
@@ -107,7 +122,7 @@ describe('L7 API routes', () => {
     { query: 'limit=x', param: 'limit' },
     { query: 'pid=-1', param: 'pid' },
     { query: 'status=99', param: 'status' },
-    { query: 'status=abc', param: 'status' },
+    { query: 'status=not%20a%20token', param: 'status' },
     { query: 'min_duration_ms=-1', param: 'min_duration_ms' },
     { query: 'min_duration_ms=1e3', param: 'min_duration_ms' },
     { query: 'error=yes', param: 'error' },

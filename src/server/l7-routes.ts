@@ -19,6 +19,18 @@ function decimalParam(params: URLSearchParams, name: string): number | undefined
   return Number(raw);
 }
 
+/** `status`: an HTTP code (100-999) or another protocol's outcome token (`42P01`, `WRONGTYPE`, `NXDOMAIN`). */
+function statusParam(params: URLSearchParams): { value: number | string; problem?: undefined } | { value: number; problem: string } | undefined {
+  const raw = params.get('status');
+  if (raw === null || raw === '') return undefined;
+  if (/^\d{1,3}$/.test(raw)) {
+    const n = Number(raw);
+    return n >= 100 ? { value: n } : { value: 0, problem: `status must be an HTTP status (100-999) or a protocol status such as 42P01, got "${raw}"` };
+  }
+  if (!/^[A-Za-z0-9_.-]{1,32}$/.test(raw)) return { value: 0, problem: `status must be an HTTP status (100-999) or a protocol status such as 42P01, got "${raw}"` };
+  return { value: raw };
+}
+
 function boolParam(params: URLSearchParams, name: string): boolean | undefined | string {
   const raw = params.get(name);
   if (raw === null || raw === '') return undefined;
@@ -53,17 +65,17 @@ export function handleL7Route(path: string, params: URLSearchParams, res: Server
 function requests(params: URLSearchParams, res: ServerResponse, telemetry: L7TelemetryView): void {
   const limit = intParam(params, 'limit', { min: 1, max: telemetry.recent.capacity, fallback: Math.min(DEFAULT_REQUESTS_LIMIT, telemetry.recent.capacity) });
   const pid = intParam(params, 'pid', { min: 1, max: 2 ** 32 - 1 });
-  const status = intParam(params, 'status', { min: 100, max: 999 });
+  const status = statusParam(params);
   const minDuration = decimalParam(params, 'min_duration_ms');
   const error = boolParam(params, 'error');
-  for (const v of [limit, pid, status, minDuration, error]) if (typeof v === 'string') return sendError(res, 400, v);
+  for (const v of [limit, pid, status?.problem, minDuration, error]) if (typeof v === 'string') return sendError(res, 400, v);
   const filter: SpanFilter = { limit: limit as number };
   const service = params.get('service');
   if (service) filter.service = service;
   const protocol = params.get('protocol');
   if (protocol) filter.protocol = protocol;
   if (typeof pid === 'number') filter.pid = pid;
-  if (typeof status === 'number') filter.status = status;
+  if (status !== undefined) filter.status = status.value;
   if (typeof minDuration === 'number') filter.minDurationMs = minDuration;
   if (typeof error === 'boolean') filter.error = error;
   sendJson(res, 200, telemetry.recent.query(filter));

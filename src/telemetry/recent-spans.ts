@@ -11,7 +11,8 @@ export interface SpanFilter {
   pid?: number;
   /** Records at least this long. */
   minDurationMs?: number;
-  status?: number;
+  /** HTTP status code, or another protocol's outcome as recorded (`42P01`, `WRONGTYPE`, `NXDOMAIN`). */
+  status?: number | string;
   error?: boolean;
 }
 
@@ -57,7 +58,7 @@ export class RecentSpans {
       if (filter.protocol !== undefined && r.protocol !== filter.protocol) continue;
       if (filter.pid !== undefined && r.pid !== filter.pid) continue;
       if (filter.minDurationMs !== undefined && r.duration_ms < filter.minDurationMs) continue;
-      if (filter.status !== undefined && r.status !== filter.status) continue;
+      if (filter.status !== undefined && r.status !== filter.status && String(r.status) !== String(filter.status)) continue;
       if (filter.error !== undefined && r.error !== filter.error) continue;
       out.push(r);
     }

@@ -13,7 +13,7 @@ function exchange(extra: Partial<L7Exchange> = {}): L7Exchange {
     protocol: 'http', side: 'server', startMs: 0, durationMs: 10, pid: 1, comm: 'web', exe: null, serviceName: 'web',
     peerService: null, family: 4, localAddr: '10.0.0.1', localPort: 8080, remoteAddr: '10.0.0.2', remotePort: 50000,
     socketCookie: 1, method: 'GET', target: '/', httpVersion: '1.1', status: 200, requestBytes: 0, responseBytes: 0,
-    requestBodyBytes: 0, responseBodyBytes: 0, requestHeaders: {}, responseHeaders: {}, upgraded: false, problem: null,
+    requestBodyBytes: 0, responseBodyBytes: 0, requestHeaders: {}, responseHeaders: {}, upgraded: false, problem: null, operation: null, resource: null, statusText: null, failed: null, attributes: {},
     ...extra,
   };
 }

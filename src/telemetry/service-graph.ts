@@ -39,9 +39,22 @@ export function graphEdge(x: L7Exchange, isLocalAddress: (addr: string) => boole
   };
 }
 
+/** What a node is: a local service, one serving a database/cache/broker protocol, or something off-host. */
+export type GraphNodeKind = 'service' | 'database' | 'cache' | 'broker' | 'external';
+
+/** The kind of a local server, by the protocol it answers. */
+export function serverKindOf(protocol: L7Exchange['protocol']): GraphNodeKind {
+  switch (protocol) {
+    case 'postgresql': case 'mysql': case 'mongodb': return 'database';
+    case 'redis': case 'memcached': return 'cache';
+    case 'kafka': return 'broker';
+    default: return 'service';
+  }
+}
+
 export interface GraphNode {
   id: string;
-  kind: 'service' | 'external';
+  kind: GraphNodeKind;
   /** External nodes only: the address and port last seen for them. */
   address?: string;
   port?: number;
@@ -79,7 +92,7 @@ export interface ServiceGraphOptions {
 }
 
 interface NodeState {
-  kind: 'service' | 'external';
+  kind: GraphNodeKind;
   address: string | undefined;
   port: number | undefined;
   lastSeenMs: number;
@@ -129,7 +142,7 @@ export class ServiceGraph {
   /** One exchange: its own service becomes (or stays) a node; `edge` (from graphEdge) is counted. */
   record(x: L7Exchange, edge: GraphEdgeKey | null, error: boolean): void {
     const now = this.#now();
-    this.#touch(x.serviceName, 'service', undefined, undefined, now);
+    this.#touch(x.serviceName, x.side === 'server' ? serverKindOf(x.protocol) : 'service', undefined, undefined, now);
     if (edge === null) return;
     let servers = this.#edges.get(edge.client);
     let stats = servers?.get(edge.server);
@@ -188,12 +201,12 @@ export class ServiceGraph {
     return { nodes, edges, window_seconds: windowSecondsAt(now, this.bucketMs, this.windowMs / this.bucketMs, this.#startedMs) };
   }
 
-  #touch(id: string, kind: 'service' | 'external', address: string | undefined, port: number | undefined, now: number): void {
+  #touch(id: string, kind: GraphNodeKind, address: string | undefined, port: number | undefined, now: number): void {
     const n = this.#nodes.get(id);
     if (n !== undefined) {
       n.lastSeenMs = now;
       // A name seen as a local service stays one, even if something also called it from outside.
-      if (kind === 'service') n.kind = 'service';
+      if (kind !== 'external' && (n.kind === 'external' || n.kind === 'service')) n.kind = kind;
       if (n.kind === 'external') {
         n.address = address;
         n.port = port;

@@ -1,0 +1,164 @@
+/**
+ * bench/db: what sonde costs a database workload and how complete its records are. Two real
+ * servers with their own benchmark clients — redis-server + redis-benchmark (SET/GET, 20
+ * connections) and PostgreSQL + pgbench (TPC-B-like, 4 clients, simple protocol) — each run
+ * without and with `sonde up` in interleaved rounds (order rotated every round); ratios are
+ * taken against the baseline of the same round and summarised as medians. Completeness is
+ * sonde's client-side record count (db_client_operation_duration_seconds_count, which counts
+ * every exchange, never sampled) over the operations the client reports it issued.
+ *
+ * usage: node dist/bench/db/run.js [--rounds N (4)] [--seconds S per pgbench run (8)]
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg, release } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { baseline, sondeCondition, type Attached, type Condition } from '../flows/conditions.js';
+import { benchOptions } from '../flows/options.js';
+import { sleep } from '../flows/processes.js';
+import { median, spread } from '../flows/stats.js';
+import { postgresBin, startPostgres } from '../../test/support/postgres.js';
+import { startRedis } from '../../test/support/redis.js';
+import { runPgbench, runRedisBenchmark, type WorkloadResult } from './workloads.js';
+
+const REDIS_REQUESTS = 100_000;
+const TARGET_KEPT = 0.95;
+const TARGET_COMPLETENESS = 0.999;
+
+type WorkloadName = 'redis' | 'postgresql';
+
+interface Measurement {
+  round: number;
+  workload: WorkloadName;
+  condition: 'baseline' | 'sonde';
+  opsPerSecond: number;
+  operations: number;
+  /** sonde only: client-side records counted over the workload. */
+  records: number | null;
+}
+
+async function httpText(url: string): Promise<string> {
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`${url} answered ${res.status}`);
+  return res.text();
+}
+
+/** Client-side db records of one system (and client service) counted by sonde so far. */
+async function dbRecords(attached: Attached, system: string, service: string): Promise<number> {
+  if (attached.metricsUrl === undefined) return 0;
+  const text = await httpText(attached.metricsUrl);
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('db_client_operation_duration_seconds_count{')) continue;
+    if (!line.includes(`db_system_name="${system}"`) || !line.includes(`service_name="${service}"`)) continue;
+    sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return sum;
+}
+
+async function main(): Promise<number> {
+  const opts = benchOptions({ rounds: 4, seconds: 8, usage: 'usage: node dist/bench/db/run.js [--rounds N (4)] [--seconds S per pgbench run (8)]' });
+  const startedAt = new Date();
+  const pinned = availableParallelism() >= 2;
+  const serverCpu = pinned ? 0 : null;
+  const clientCpu = pinned ? 1 : null;
+  const conditions: Condition[] = [baseline, sondeCondition({ maxSeconds: opts.seconds * 4 + 120, ephemeralPorts: true, digestFiles: ['bpf/build/l7.bpf.o'] })];
+  for (const c of conditions) {
+    const why = c.unavailable();
+    if (why !== null) {
+      console.error(`bench: CANNOT RUN ${c.name}: ${why}`);
+      return 2;
+    }
+  }
+  const redis = await startRedis();
+  const pg = await startPostgres();
+  const measurements: Measurement[] = [];
+  try {
+    // redis-server on CPU 0, clients on CPU 1 (PostgreSQL's backends and sonde wherever the scheduler puts them).
+    if (serverCpu !== null) spawnSync('taskset', ['-a', '-p', '-c', String(serverCpu), String(redis.pid)]);
+    const i = spawnSync(`${postgresBin()}/pgbench`, ['-i', '-n', '-q', '-s', '4'], { env: pg.clientEnv, encoding: 'utf8' });
+    if (i.status !== 0) throw new Error(`pgbench -i failed: ${i.stderr}`);
+    const workloads: Record<WorkloadName, () => WorkloadResult> = {
+      redis: () => runRedisBenchmark(redis.port, REDIS_REQUESTS, clientCpu),
+      postgresql: () => runPgbench(pg.clientEnv, opts.seconds, clientCpu),
+    };
+    // Warm-up: caches, JIT of the servers' paths.
+    workloads.redis();
+    runPgbench(pg.clientEnv, 1, clientCpu);
+    console.error(`bench: db, ${opts.rounds} rounds × 2 conditions × (redis-benchmark -n ${REDIS_REQUESTS} -c 20 -t set,get; pgbench -c 4 -T ${opts.seconds})${pinned ? ', clients on CPU 1' : ''}`);
+    for (let round = 0; round < opts.rounds; round++) {
+      const order = round % 2 === 0 ? conditions : [...conditions].reverse();
+      for (const condition of order) {
+        const attached = await condition.start();
+        try {
+          for (const [name, system, service] of [['redis', 'redis', 'redis-benchmark'], ['postgresql', 'postgresql', 'pgbench']] as const) {
+            const before = await dbRecords(attached, system, service);
+            const result = workloads[name]();
+            // Records of the last operations may still be in flight (owner wait, sweep).
+            await sleep(condition.name === 'sonde' ? 1500 : 0);
+            const records = condition.name === 'sonde' ? (await dbRecords(attached, system, service)) - before : null;
+            measurements.push({ round, workload: name, condition: condition.name === 'sonde' ? 'sonde' : 'baseline', ...result, records });
+            console.error(`round ${round + 1} ${condition.name} ${name}: ${Math.round(result.opsPerSecond)} ops/s` +
+              (records === null ? '' : `, ${records}/${result.operations} records (${(records / result.operations).toFixed(4)})`));
+          }
+        } finally {
+          await attached.stop();
+        }
+        await sleep(500);
+      }
+    }
+  } finally {
+    await redis.stop();
+    await pg.stop();
+  }
+
+  const summary: Record<string, unknown> = {};
+  const lines: string[] = ['', 'bench/db (medians of interleaved rounds; ratio = sonde / baseline of the same round)', ''];
+  lines.push('| workload | baseline ops/s | sonde ops/s | kept | completeness | targets |', '| --- | --- | --- | --- | --- | --- |');
+  for (const workload of ['redis', 'postgresql'] as const) {
+    const of = (c: 'baseline' | 'sonde') => measurements.filter((m) => m.workload === workload && m.condition === c);
+    const kept: number[] = [];
+    for (let r = 0; r < opts.rounds; r++) {
+      const b = of('baseline').find((m) => m.round === r);
+      const s = of('sonde').find((m) => m.round === r);
+      if (b && s) kept.push(s.opsPerSecond / b.opsPerSecond);
+    }
+    const completeness = of('sonde').map((m) => (m.records ?? 0) / m.operations);
+    const k = spread(kept);
+    const c = spread(completeness);
+    summary[workload] = {
+      baselineOpsPerSecond: median(of('baseline').map((m) => m.opsPerSecond)),
+      sondeOpsPerSecond: median(of('sonde').map((m) => m.opsPerSecond)),
+      kept: k,
+      completeness: c,
+      meetsKeptTarget: k.median >= TARGET_KEPT,
+      meetsCompletenessTarget: c.median >= TARGET_COMPLETENESS,
+    };
+    lines.push(`| ${workload} | ${Math.round(median(of('baseline').map((m) => m.opsPerSecond)))} | ${Math.round(median(of('sonde').map((m) => m.opsPerSecond)))} | ` +
+      `${k.median.toFixed(3)} (${k.min.toFixed(3)}–${k.max.toFixed(3)}) | ${c.median.toFixed(4)} (${c.min.toFixed(4)}–${c.max.toFixed(4)}) | ` +
+      `kept ≥ ${TARGET_KEPT} ${k.median >= TARGET_KEPT ? 'met' : 'MISSED'}, completeness ≥ ${TARGET_COMPLETENESS} ${c.median >= TARGET_COMPLETENESS ? 'met' : 'MISSED'} |`);
+  }
+  console.log(lines.join('\n'));
+  const dir = fileURLToPath(new URL('../../../bench/results/', import.meta.url));
+  mkdirSync(dir, { recursive: true });
+  const path = `${dir}db-${startedAt.toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-')}.json`;
+  writeFileSync(path, `${JSON.stringify({
+    bench: 'db',
+    startedAt: startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    command: `node ${process.argv.slice(1).join(' ')}`,
+    options: opts,
+    sondeEnv: Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('SONDE_'))),
+    machine: { cpus: cpus().length, kernel: release(), node: process.version, loadavgEnd: loadavg() },
+    targets: { kept: TARGET_KEPT, completeness: TARGET_COMPLETENESS },
+    summary,
+    measurements,
+  }, null, 2)}\n`);
+  console.log(`\nsummary: ${path}`);
+  return 0;
+}
+
+main().then((code) => process.exit(code), (err: unknown) => {
+  console.error(`bench: ${(err as Error).stack ?? String(err)}`);
+  process.exit(1);
+});

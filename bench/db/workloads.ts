@@ -1,0 +1,61 @@
+/**
+ * The two workloads of bench/db, each a real server driven by its own benchmark client:
+ * redis-benchmark against redis-server, pgbench (TPC-B-like, simple protocol) against PostgreSQL.
+ * Each reports operations issued and throughput as the client measured them.
+ */
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { postgresBin } from '../../test/support/postgres.js';
+
+export interface WorkloadResult {
+  /** Operations per second as the benchmark client reports them. */
+  opsPerSecond: number;
+  /** Operations the client issued (what sonde should have one client-side record each of). */
+  operations: number;
+}
+
+/** Parses `redis-benchmark --csv` output: "test","rps",... lines → summed requests per second. */
+export function parseRedisBenchmarkCsv(csv: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const line of csv.split('\n')) {
+    const cells = line.split(',').map((c) => c.replace(/^"|"$/g, ''));
+    const name = cells[0];
+    const rps = Number(cells[1]);
+    if (name === undefined || name === 'test' || !Number.isFinite(rps) || cells.length < 2) continue;
+    out.set(name, rps);
+  }
+  return out;
+}
+
+/** From pgbench's report: transactions processed and tps (without initial connection time). */
+export function parsePgbenchReport(text: string): { transactions: number; tps: number } | null {
+  const tx = /number of transactions actually processed: (\d+)/.exec(text);
+  const tps = /tps = ([\d.]+) \(without initial connection time\)/.exec(text);
+  if (tx === null || tps === null) return null;
+  return { transactions: Number(tx[1]), tps: Number(tps[1]) };
+}
+
+export function runRedisBenchmark(port: number, requests: number, cpu: number | null): WorkloadResult {
+  const args = ['-h', '127.0.0.1', '-p', String(port), '-n', String(requests), '-c', '20', '-t', 'set,get', '--csv'];
+  const r = cpu === null ? spawnSync('redis-benchmark', args, { encoding: 'utf8' }) : spawnSync('taskset', ['-c', String(cpu), 'redis-benchmark', ...args], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`redis-benchmark exited ${r.status}: ${r.stderr}`);
+  const rps = parseRedisBenchmarkCsv(r.stdout);
+  const set = rps.get('SET');
+  const get = rps.get('GET');
+  if (set === undefined || get === undefined) throw new Error(`redis-benchmark printed no SET/GET rates: ${r.stdout}`);
+  // Both tests issue `requests` each; their combined rate is the harmonic combination.
+  return { opsPerSecond: (2 * requests) / (requests / set + requests / get), operations: 2 * requests };
+}
+
+/** Statements per pgbench TPC-B transaction: BEGIN, 3 UPDATEs, SELECT, INSERT, END. */
+export const PGBENCH_STATEMENTS_PER_TRANSACTION = 7;
+
+export function runPgbench(env: NodeJS.ProcessEnv, seconds: number, cpu: number | null): WorkloadResult {
+  const bin = join(postgresBin(), 'pgbench');
+  const args = ['-n', '-c', '4', '-j', '1', '-T', String(seconds), '-M', 'simple'];
+  const r = cpu === null ? spawnSync(bin, args, { encoding: 'utf8', env }) : spawnSync('taskset', ['-c', String(cpu), bin, ...args], { encoding: 'utf8', env });
+  if (r.status !== 0) throw new Error(`pgbench exited ${r.status}: ${r.stderr}`);
+  const report = parsePgbenchReport(r.stdout);
+  if (report === null) throw new Error(`pgbench printed no report: ${r.stdout}`);
+  return { opsPerSecond: report.tps * PGBENCH_STATEMENTS_PER_TRANSACTION, operations: report.transactions * PGBENCH_STATEMENTS_PER_TRANSACTION };
+}

@@ -1,0 +1,27 @@
+import type { Attributes, ProtocolExchange } from '../protocols/exchange.js';
+import { summarizeSql } from '../protocols/sql/summarize-sql.js';
+
+export interface ExchangeDescription {
+  operation: string | null;
+  resource: string | null;
+  attributes: Attributes;
+}
+
+/**
+ * The record-facing description of a parsed exchange. SQL (PostgreSQL, MySQL) is summarised
+ * here: operation and table from the statement, and `db.query.text` normalised (literals
+ * replaced by `?`) so no value leaves the host unless `keepSqlLiterals` says so.
+ */
+export function describeExchange(ex: ProtocolExchange, keepSqlLiterals: boolean): ExchangeDescription {
+  if (ex.queryText === undefined) return { operation: ex.operation, resource: ex.resource, attributes: ex.attributes };
+  const sql = summarizeSql(ex.queryText);
+  const operation = sql.operation ?? ex.operation;
+  const resource = sql.table ?? ex.resource;
+  const attributes: Attributes = { ...ex.attributes };
+  attributes['db.query.text'] = keepSqlLiterals ? ex.queryText : sql.normalized;
+  attributes['db.query.summary'] = sql.summary;
+  attributes['sonde.db.query.hash'] = sql.hash;
+  if (operation !== null) attributes['db.operation.name'] = operation;
+  if (resource !== null) attributes['db.collection.name'] = resource;
+  return { operation, resource, attributes };
+}

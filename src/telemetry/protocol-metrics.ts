@@ -1,0 +1,133 @@
+import type { L7Exchange } from '../correlate/l7-exchange.js';
+import type { BoundCounter } from './metrics/counter.js';
+import type { BoundHistogram } from './metrics/histogram.js';
+import type { MetricRegistry } from './metrics/registry.js';
+
+/** OTel's advisory buckets for `db.client.operation.duration` (seconds); DNS lookups use them too. */
+export const DB_DURATION_BUCKETS: readonly number[] = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10];
+/** OTel's advisory buckets for `messaging.client.operation.duration` (seconds). */
+export const MESSAGING_DURATION_BUCKETS: readonly number[] = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
+
+const DB_SYSTEMS: ReadonlySet<string> = new Set(['postgresql', 'mysql', 'redis', 'mongodb', 'memcached']);
+
+const DB_LABELS = ['db_system_name', 'db_operation_name', 'db_collection_name', 'db_response_status_code', 'service_name', 'server_address'] as const;
+const MESSAGING_LABELS = ['messaging_system', 'messaging_operation_name', 'messaging_destination_name', 'error_type', 'service_name', 'server_address'] as const;
+const MESSAGE_COUNT_LABELS = ['messaging_system', 'messaging_destination_name', 'service_name'] as const;
+const DNS_LABELS = ['dns_question_type', 'dns_response_code', 'service_name'] as const;
+
+/** Bound handles are dropped wholesale past this many label sets (the registry bounds series anyway). */
+const MAX_CACHED = 8192;
+
+class BoundCache<H> {
+  #map = new Map<string, H>();
+
+  get(key: string, bind: () => H): H {
+    let h = this.#map.get(key);
+    if (h === undefined) {
+      if (this.#map.size >= MAX_CACHED) this.#map = new Map();
+      h = bind();
+      this.#map.set(key, h);
+    }
+    return h;
+  }
+}
+
+const text = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '');
+
+/**
+ * Client-side metrics of database, messaging and DNS calls, as OTel names them, counted from every
+ * exchange (never sampled). Server-side exchanges of these protocols feed the service window
+ * and the graph, not these: OTel defines them from the caller's view.
+ */
+export class ProtocolMetrics {
+  readonly #db = new BoundCache<BoundHistogram>();
+  readonly #messaging = new BoundCache<BoundHistogram>();
+  readonly #sent = new BoundCache<BoundCounter>();
+  readonly #consumed = new BoundCache<BoundCounter>();
+  readonly #dns = new BoundCache<BoundHistogram>();
+  readonly #dbDuration;
+  readonly #messagingDuration;
+  readonly #sentMessages;
+  readonly #consumedMessages;
+  readonly #dnsDuration;
+
+  constructor(registry: MetricRegistry) {
+    this.#dbDuration = registry.histogram({
+      name: 'db_client_operation_duration_seconds',
+      help: 'Duration of database client operations (PostgreSQL, MySQL, Redis, MongoDB, memcached), request sent to response received, as seen on the client socket.',
+      labelNames: DB_LABELS,
+      buckets: DB_DURATION_BUCKETS,
+    });
+    this.#messagingDuration = registry.histogram({
+      name: 'messaging_client_operation_duration_seconds',
+      help: 'Duration of messaging client operations (Kafka requests), as seen on the client socket.',
+      labelNames: MESSAGING_LABELS,
+      buckets: MESSAGING_DURATION_BUCKETS,
+    });
+    this.#sentMessages = registry.counter({
+      name: 'messaging_client_sent_messages_total',
+      help: 'Messages a client produced (Kafka records in Produce requests).',
+      labelNames: MESSAGE_COUNT_LABELS,
+    });
+    this.#consumedMessages = registry.counter({
+      name: 'messaging_client_consumed_messages_total',
+      help: 'Messages a client received (Kafka records in Fetch responses).',
+      labelNames: MESSAGE_COUNT_LABELS,
+    });
+    this.#dnsDuration = registry.histogram({
+      name: 'dns_lookup_duration_seconds',
+      help: 'Duration of DNS queries, query sent to answer received, as seen on the asking socket.',
+      labelNames: DNS_LABELS,
+      buckets: DB_DURATION_BUCKETS,
+    });
+  }
+
+  record(x: L7Exchange): void {
+    if (x.side !== 'client') return;
+    const seconds = x.durationMs / 1000;
+    const a = x.attributes;
+    if (DB_SYSTEMS.has(x.protocol)) {
+      const labels = {
+        db_system_name: x.protocol,
+        db_operation_name: x.operation ?? '',
+        db_collection_name: x.resource !== null && x.protocol !== 'redis' && x.protocol !== 'memcached' ? x.resource : '',
+        db_response_status_code: x.failed === true ? text(a['db.response.status_code']) || x.statusText || '' : '',
+        service_name: x.serviceName,
+        server_address: x.remoteAddr,
+      };
+      const key = `${labels.db_system_name}\0${labels.db_operation_name}\0${labels.db_collection_name}\0${labels.db_response_status_code}\0${labels.service_name}\0${labels.server_address}`;
+      this.#db.get(key, () => this.#dbDuration.bind(labels)).observe(seconds);
+      return;
+    }
+    if (x.protocol === 'kafka') {
+      const destination = text(a['messaging.destination.name']);
+      const labels = {
+        messaging_system: 'kafka',
+        messaging_operation_name: text(a['messaging.operation.name']) || (x.operation ?? ''),
+        messaging_destination_name: destination,
+        error_type: x.failed === true ? text(a['error.type']) || x.statusText || '_OTHER' : '',
+        service_name: x.serviceName,
+        server_address: x.remoteAddr,
+      };
+      const key = `${labels.messaging_operation_name}\0${destination}\0${labels.error_type}\0${labels.service_name}\0${labels.server_address}`;
+      this.#messaging.get(key, () => this.#messagingDuration.bind(labels)).observe(seconds);
+      const count = a['messaging.batch.message_count'];
+      if (typeof count === 'number' && count > 0 && x.failed !== true) {
+        const counts = { messaging_system: 'kafka', messaging_destination_name: destination, service_name: x.serviceName };
+        const countKey = `${destination}\0${x.serviceName}`;
+        if (x.operation === 'Produce') this.#sent.get(countKey, () => this.#sentMessages.bind(counts)).inc(count);
+        else if (x.operation === 'Fetch') this.#consumed.get(countKey, () => this.#consumedMessages.bind(counts)).inc(count);
+      }
+      return;
+    }
+    if (x.protocol === 'dns') {
+      const labels = {
+        dns_question_type: x.operation ?? '',
+        dns_response_code: x.statusText ?? '',
+        service_name: x.serviceName,
+      };
+      const key = `${labels.dns_question_type}\0${labels.dns_response_code}\0${labels.service_name}`;
+      this.#dns.get(key, () => this.#dnsDuration.bind(labels)).observe(seconds);
+    }
+  }
+}

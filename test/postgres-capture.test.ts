@@ -1,0 +1,105 @@
+// Kernel test: PostgreSQL calls captured from a real server driven by pgbench, psql and the
+// `pg` npm client — exact counts per statement, SQLSTATEs of failures, prepared statements
+// re-executed without their SQL on the wire still named by it, and no literal leaves the host.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import type { L7Exchange } from '../src/correlate/l7-exchange.js';
+import { packageRoot } from '../src/kernel/package-root.js';
+import { run } from './support/daemon.js';
+import { requireKernel } from './support/kernel.js';
+import { countBy, startL7Capture, type L7Capture } from './support/l7-capture.js';
+import { postgresBin, startPostgres, type Postgres } from './support/postgres.js';
+
+describe('PostgreSQL capture: real server, pgbench, psql and node-pg', () => {
+  let capture: L7Capture | null = null;
+  let pg: Postgres | null = null;
+  before(async () => {
+    capture = await startL7Capture();
+    if (capture !== null) pg = await startPostgres();
+  });
+  after(async () => {
+    capture?.stop();
+    await pg?.stop();
+  });
+
+  const pgbench = (args: string[]): void => {
+    run(join(postgresBin(), 'pgbench'), args, { env: pg!.clientEnv });
+  };
+  const statement = (e: L7Exchange): string => `${e.operation ?? '?'} ${e.resource ?? ''}`.trim();
+
+  for (const mode of ['simple', 'prepared'] as const) {
+    it(`pgbench -M ${mode}: exactly one record per statement of every transaction, both sides`, async (t) => {
+      if (!requireKernel(t) || capture === null || pg === null) return;
+      const cap = capture;
+      pgbench(['-i', '-n', '-s', '1', '-q']);
+      await cap.settle(pg.port);
+      const before = cap.exchanges.length;
+      const clients = 2;
+      const tx = 25;
+      pgbench(['-n', '-c', String(clients), '-t', String(tx), '-M', mode]);
+      const N = clients * tx;
+      const mine = (side: 'client' | 'server'): L7Exchange[] => cap.exchanges.slice(before).filter((e) => e.side === side && (side === 'client' ? e.remotePort : e.localPort) === pg!.port && e.comm !== 'psql');
+      await cap.atLeast('every INSERT on both sides', () => mine('client').filter((e) => e.operation === 'INSERT').length + mine('server').filter((e) => e.operation === 'INSERT').length, 2 * N);
+      await cap.settle(pg.port);
+      for (const side of ['client', 'server'] as const) {
+        const counts = countBy(mine(side), statement);
+        const detail = `${side}: ${JSON.stringify(counts)}; ${cap.lossReport()}`;
+        assert.equal(counts['UPDATE pgbench_accounts'], N, detail);
+        assert.equal(counts['SELECT pgbench_accounts'], N, detail);
+        assert.equal(counts['UPDATE pgbench_tellers'], N, detail);
+        assert.equal(counts['UPDATE pgbench_branches'], N, detail);
+        assert.equal(counts['INSERT pgbench_history'], N, detail);
+        assert.equal(counts['BEGIN'], N, detail);
+        for (const e of mine(side).filter((x) => x.resource?.startsWith('pgbench_'))) {
+          assert.equal(e.protocol, 'postgresql');
+          assert.equal(e.failed, false);
+          assert.equal(e.statusText, '00000');
+          assert.equal(e.attributes['db.system.name'], 'postgresql');
+          assert.equal(e.attributes['db.namespace'], 'postgres');
+          const text = String(e.attributes['db.query.text']);
+          assert.doesNotMatch(text, /\d{2,}/, `no literal values in db.query.text: ${text}`);
+          assert.equal(e.comm, side === 'client' ? 'pgbench' : 'postgres');
+        }
+      }
+      const update = mine('client').find((e) => e.resource === 'pgbench_accounts' && e.operation === 'UPDATE');
+      assert.equal(update?.attributes['db.query.summary'], 'UPDATE pgbench_accounts');
+    });
+  }
+
+  it('psql errors carry their SQLSTATE', async (t) => {
+    if (!requireKernel(t) || capture === null || pg === null) return;
+    const cap = capture;
+    const psql = join(postgresBin(), 'psql');
+    const failing = (sql: string): void => {
+      const r = run(psql, ['-X', '-c', sql], { env: pg!.clientEnv, allowFailure: true });
+      assert.notEqual(r.status, 0, `psql should fail on ${sql}`);
+    };
+    failing('SELEC 1');
+    failing('SELECT * FROM no_such_table');
+    const failed = (): L7Exchange[] => cap.clientSide(pg!.port).filter((e) => e.comm === 'psql' && e.failed === true);
+    await cap.atLeast('two failed psql records', () => failed().length, 2);
+    const states = failed().map((e) => e.statusText).sort();
+    assert.deepEqual(states, ['42601', '42P01']);
+    const missing = failed().find((e) => e.statusText === '42P01');
+    assert.equal(missing?.operation, 'SELECT');
+    assert.equal(missing?.resource, 'no_such_table');
+    assert.equal(missing?.attributes['db.response.status_code'], '42P01');
+  });
+
+  it('node-pg: a named prepared statement executed twice is two records with its SQL', async (t) => {
+    if (!requireKernel(t) || capture === null || pg === null) return;
+    const cap = capture;
+    const script = join(packageRoot(), 'test', 'support', 'pg-prepared.mjs');
+    run(process.execPath, [script], { env: pg.clientEnv });
+    const prepared = (): L7Exchange[] => cap.clientSide(pg!.port).filter((e) => e.attributes['db.query.text'] === 'SELECT $1::int + ? AS x');
+    await cap.atLeast('two executions of the prepared statement', () => prepared().length, 2);
+    await cap.settle(pg.port);
+    assert.equal(prepared().length, 2);
+    for (const e of prepared()) {
+      assert.equal(e.operation, 'SELECT');
+      assert.equal(e.failed, false);
+      assert.equal(e.attributes['db.response.returned_rows'], 1);
+    }
+  });
+});
