@@ -9,6 +9,7 @@
  */
 #include "lib/common.bpf.h"
 #include "l7.h"
+#include "lib/l7_detect.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -27,6 +28,8 @@ const struct sonde_l7_shed_event *unused_shed_event __attribute__((unused));
 
 /* Bytes of each segment's payload copied to user space (set before load, <= SONDE_L7_MAX_CAPTURE). */
 const volatile __u32 capture_bytes = SONDE_L7_MAX_CAPTURE;
+/* DNS (UDP and TCP) is recognised by this port, on either end (0: DNS off). */
+const volatile __u16 dns_port = 53;
 
 
 struct {
@@ -124,30 +127,132 @@ static __always_inline struct sonde_l7_stats *stats(void)
 	return bpf_map_lookup_elem(&l7_stats_map, &zero);
 }
 
-#define HTTP1_NONE 0
-#define HTTP1_REQUEST 1
-#define HTTP1_RESPONSE 2
-
-/* HTTP/1 request methods and status lines, by their first four bytes (little-endian words). */
-static __always_inline int http1_start(const __u8 *p)
+/*
+ * Copies the payload after the prepared header and sends both. The header's `captured` is set
+ * here; everything else is the caller's.
+ */
+static __always_inline void output(struct __sk_buff *skb, struct l7_scratch *scratch, __u32 payload_off,
+				   __u32 payload_len, struct sonde_l7_stats *s)
 {
-	__u32 w = (__u32)p[0] | ((__u32)p[1] << 8) | ((__u32)p[2] << 16) | ((__u32)p[3] << 24);
+	__u32 len = payload_len < capture_bytes ? payload_len : capture_bytes;
 
-	switch (w) {
-	case 0x20544547: /* "GET " */
-	case 0x54534f50: /* "POST" */
-	case 0x20545550: /* "PUT " */
-	case 0x44414548: /* "HEAD" */
-	case 0x454c4544: /* "DELE" */
-	case 0x43544150: /* "PATC" */
-	case 0x4954504f: /* "OPTI" */
-	case 0x4e4e4f43: /* "CONN" */
-	case 0x43415254: /* "TRAC" */
-		return HTTP1_REQUEST;
-	case 0x50545448: /* "HTTP" */
-		return p[4] == '/' && p[5] == '1' && p[6] == '.' ? HTTP1_RESPONSE : HTTP1_NONE;
+	if (len > SONDE_L7_MAX_CAPTURE)
+		len = SONDE_L7_MAX_CAPTURE;
+	if (len == 0)
+		return;
+	/* Spelled so the verifier sees 1 <= len <= sizeof(payload) whatever the compiler reorders. */
+	len = ((len - 1) & (SONDE_L7_MAX_CAPTURE * 2 - 1)) + 1;
+	if (bpf_skb_load_bytes(skb, payload_off, scratch->payload, len)) {
+		if (s)
+			s->load_errors++;
+		return;
 	}
-	return HTTP1_NONE;
+	scratch->header.captured = len;
+	{
+		__u64 size = sizeof(scratch->header) + len;
+		__u64 pending = bpf_ringbuf_query(&l7_events, BPF_RB_AVAIL_DATA);
+
+		if (size > sizeof(*scratch))
+			return;
+		if (bpf_ringbuf_output(&l7_events, scratch, size,
+				       pending > L7_RINGBUF_BYTES / 4 ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP)) {
+			if (s)
+				s->ringbuf_dropped++;
+			return;
+		}
+	}
+	if (s) {
+		s->segments_captured++;
+		s->bytes_captured += len;
+	}
+}
+
+/* Length of the IP header at the start of the skb (0: not IPv4/IPv6 or unreadable). */
+static __always_inline __u32 ip_header_len(struct __sk_buff *skb)
+{
+	void *data = (void *)(long)skb->data;
+	void *data_end = (void *)(long)skb->data_end;
+	__u8 ihl_byte;
+
+	if (skb->protocol == ETH_P_IPV6_BE)
+		return 40; /* extension headers before TCP/UDP are not followed */
+	if (skb->protocol != ETH_P_IP_BE)
+		return 0;
+	if (data + 1 > data_end) {
+		if (bpf_skb_load_bytes(skb, 0, &ihl_byte, 1))
+			return 0;
+	} else {
+		ihl_byte = *(__u8 *)data;
+	}
+	return (ihl_byte & 0x0f) * 4;
+}
+
+/*
+ * DNS over UDP: every datagram to or from the DNS port is one whole message. Addresses and ports
+ * come from the packet (an unconnected socket has no peer), and datagrams are never shed: a lost
+ * query or answer would be reported as a failure, and DNS rates are small next to TCP's.
+ */
+static __always_inline int capture_datagram(struct __sk_buff *skb, __u8 direction)
+{
+	struct sonde_l7_stats *s;
+	struct l7_scratch *scratch;
+	__u32 zero = 0, ip_len, payload_off;
+	__be16 ports[2];
+	__u16 src_port, dst_port;
+	bool v4 = skb->protocol == ETH_P_IP_BE;
+
+	if (dns_port == 0)
+		return 1;
+	ip_len = ip_header_len(skb);
+	if (ip_len < 20 || ip_len > 60)
+		return 1;
+	if (bpf_skb_load_bytes(skb, ip_len, ports, sizeof(ports)))
+		return 1;
+	src_port = bpf_ntohs(ports[0]);
+	dst_port = bpf_ntohs(ports[1]);
+	if (src_port != dns_port && dst_port != dns_port)
+		return 1;
+	payload_off = ip_len + 8;
+	if (skb->len <= payload_off)
+		return 1;
+	scratch = bpf_map_lookup_elem(&l7_scratch_map, &zero);
+	if (!scratch)
+		return 1;
+	s = stats();
+	if (s)
+		s->segments_seen++;
+	take_token(bpf_ktime_get_ns());
+	__builtin_memset(&scratch->header, 0, sizeof(scratch->header));
+	scratch->header.type = L7_EVENT_SEGMENT;
+	scratch->header.direction = direction;
+	scratch->header.protocol = L7_PROTOCOL_DNS;
+	scratch->header.flags = L7_FLAG_DATAGRAM | L7_FLAG_MESSAGE_START;
+	scratch->header.family = v4 ? AF_INET : AF_INET6;
+	scratch->header.transport = SONDE_IPPROTO_UDP;
+	scratch->header.pid = direction == L7_DIRECTION_EGRESS ? bpf_get_current_pid_tgid() >> 32 : 0;
+	scratch->header.local_port = direction == L7_DIRECTION_EGRESS ? src_port : dst_port;
+	scratch->header.remote_port = direction == L7_DIRECTION_EGRESS ? dst_port : src_port;
+	scratch->header.payload_len = skb->len - payload_off;
+	scratch->header.cookie = bpf_get_socket_cookie(skb);
+	scratch->header.ts_ns = bpf_ktime_get_ns();
+	{
+		/* Source then destination address, at fixed offsets in either IP header. */
+		__u8 *local = scratch->header.local_addr;
+		__u8 *remote = scratch->header.remote_addr;
+		__u32 src_off = v4 ? 12 : 8, dst_off = v4 ? 16 : 24;
+
+		if (v4) {
+			bpf_skb_load_bytes(skb, direction == L7_DIRECTION_EGRESS ? src_off : dst_off, local, 4);
+			bpf_skb_load_bytes(skb, direction == L7_DIRECTION_EGRESS ? dst_off : src_off, remote, 4);
+		} else {
+			bpf_skb_load_bytes(skb, direction == L7_DIRECTION_EGRESS ? src_off : dst_off, local, 16);
+			bpf_skb_load_bytes(skb, direction == L7_DIRECTION_EGRESS ? dst_off : src_off, remote, 16);
+		}
+	}
+	if (s)
+		s->datagrams_captured++;
+	output(skb, scratch, payload_off, skb->len - payload_off, s);
+	return 1;
 }
 
 static __always_inline int capture(struct __sk_buff *skb, __u8 direction)
@@ -156,17 +261,20 @@ static __always_inline int capture(struct __sk_buff *skb, __u8 direction)
 	struct sonde_l7_sock_state *state;
 	struct sonde_l7_stats *s;
 	struct l7_scratch *scratch;
-	__u32 zero = 0, ip_len, tcp_off, payload_off, payload_len, len;
-	__u8 head[8] = {};
-	__u8 ihl_byte, doff_byte;
-	int kind;
-	bool start;
+	__u32 zero = 0, ip_len, tcp_off, payload_off, payload_len, head_len;
+	__u8 head[L7_HEAD_BYTES] = {};
+	__u8 doff_byte;
+	bool request, start;
 	__u64 now;
 
 	if (!sk)
 		return 1;
 	sk = bpf_sk_fullsock(sk);
-	if (!sk || sk->protocol != SONDE_IPPROTO_TCP)
+	if (!sk)
+		return 1;
+	if (sk->protocol == SONDE_IPPROTO_UDP)
+		return capture_datagram(skb, direction);
+	if (sk->protocol != SONDE_IPPROTO_TCP)
 		return 1;
 
 	/*
@@ -174,35 +282,19 @@ static __always_inline int capture(struct __sk_buff *skb, __u8 direction)
 	 * looking at them must not allocate per-socket storage. Header bytes are read in place
 	 * when they are in the linear part of the skb (they almost always are).
 	 */
+	ip_len = ip_header_len(skb);
+	if (ip_len < 20 || ip_len > 60)
+		return 1;
 	{
 		void *data = (void *)(long)skb->data;
 		void *data_end = (void *)(long)skb->data_end;
-		__u8 *p = data;
+		__u8 *tcp = (__u8 *)data + ip_len;
 
-		if (skb->protocol == ETH_P_IP_BE) {
-			if (data + 1 > data_end) {
-				if (bpf_skb_load_bytes(skb, 0, &ihl_byte, 1))
-					return 1;
-			} else {
-				ihl_byte = p[0];
-			}
-			ip_len = (ihl_byte & 0x0f) * 4;
-		} else if (skb->protocol == ETH_P_IPV6_BE) {
-			ip_len = 40; /* extension headers before TCP are not followed */
+		if ((void *)(tcp + 13) > data_end) {
+			if (bpf_skb_load_bytes(skb, ip_len + 12, &doff_byte, 1))
+				return 1;
 		} else {
-			return 1;
-		}
-		if (ip_len > 60)
-			return 1;
-		{
-			__u8 *tcp = p + ip_len;
-
-			if ((void *)(tcp + 13) > data_end) {
-				if (bpf_skb_load_bytes(skb, ip_len + 12, &doff_byte, 1))
-					return 1;
-			} else {
-				doff_byte = tcp[12];
-			}
+			doff_byte = tcp[12];
 		}
 	}
 	tcp_off = ip_len;
@@ -219,17 +311,20 @@ static __always_inline int capture(struct __sk_buff *skb, __u8 direction)
 	if (s)
 		s->segments_seen++;
 
-	if (bpf_skb_load_bytes(skb, payload_off, head, payload_len < 8 ? 1 : 8)) {
+	head_len = payload_len < L7_HEAD_BYTES ? payload_len : L7_HEAD_BYTES;
+	if (head_len < 1 || head_len > L7_HEAD_BYTES || bpf_skb_load_bytes(skb, payload_off, head, head_len)) {
 		if (s)
 			s->load_errors++;
 		return 1;
 	}
-	kind = payload_len >= 7 ? http1_start(head) : HTTP1_NONE;
-	start = kind != HTTP1_NONE;
 
 	if (state->protocol == L7_PROTOCOL_UNKNOWN) {
-		if (start) {
-			state->protocol = L7_PROTOCOL_HTTP1;
+		struct l7_detection d = l7_detect(head, payload_len, sk->src_port, bpf_ntohs(sk->dst_port), dns_port);
+		__u8 other = direction == L7_DIRECTION_EGRESS ? L7_DIRECTION_INGRESS : L7_DIRECTION_EGRESS;
+
+		if (d.protocol != L7_PROTOCOL_UNKNOWN) {
+			state->protocol = d.protocol;
+			state->request_direction = d.signature == L7_SIGNATURE_CLIENT ? direction : other;
 			if (s)
 				s->connections_detected++;
 		} else {
@@ -249,19 +344,22 @@ static __always_inline int capture(struct __sk_buff *skb, __u8 direction)
 			return 1;
 		}
 	}
+	request = direction == state->request_direction && l7_request_start(state->protocol, head, payload_len);
+	start = request || (state->protocol == L7_PROTOCOL_HTTP1 && payload_len >= 7 &&
+			    http1_start(head) == HTTP1_RESPONSE);
 
 	now = bpf_ktime_get_ns();
 	if (state->shed) {
 		/* Resume only at a request boundary, once the pause is over and the budget allows. */
-		if (kind != HTTP1_REQUEST || now < state->shed_until_ns || !take_token(now)) {
-			if (kind == HTTP1_REQUEST && now >= state->shed_until_ns)
+		if (!request || now < state->shed_until_ns || !take_token(now)) {
+			if (request && now >= state->shed_until_ns)
 				state->shed_until_ns = now + L7_SHED_NS;
 			if (s)
 				s->segments_shed++;
 			return 1;
 		}
 		state->shed = 0;
-	} else if (kind == HTTP1_REQUEST) {
+	} else if (request) {
 		if (!take_token(now)) {
 			state->shed = 1;
 			state->shed_until_ns = now + L7_SHED_NS;
@@ -280,14 +378,14 @@ static __always_inline int capture(struct __sk_buff *skb, __u8 direction)
 	scratch = bpf_map_lookup_elem(&l7_scratch_map, &zero);
 	if (!scratch)
 		return 1;
-	len = payload_len < capture_bytes ? payload_len : capture_bytes;
-	if (len > SONDE_L7_MAX_CAPTURE)
-		len = SONDE_L7_MAX_CAPTURE;
 	scratch->header.type = L7_EVENT_SEGMENT;
 	scratch->header.direction = direction;
 	scratch->header.protocol = state->protocol;
 	scratch->header.flags = start ? L7_FLAG_MESSAGE_START : 0;
 	scratch->header.family = sk->family;
+	scratch->header.transport = SONDE_IPPROTO_TCP;
+	scratch->header.pid = direction == L7_DIRECTION_EGRESS ? bpf_get_current_pid_tgid() >> 32 : 0;
+	scratch->header.pad2 = 0;
 	scratch->header.local_port = sk->src_port;
 	scratch->header.remote_port = bpf_ntohs(sk->dst_port);
 	scratch->header.payload_len = payload_len;
@@ -316,33 +414,7 @@ static __always_inline int capture(struct __sk_buff *skb, __u8 direction)
 		bpf_skb_load_bytes(skb, tcp_off + 4, &seq_be, 4);
 		scratch->header.seq = bpf_ntohl(seq_be);
 	}
-	if (len == 0)
-		return 1;
-	/* Spelled so the verifier sees 1 <= len <= sizeof(payload) whatever the compiler reorders. */
-	len = ((len - 1) & (SONDE_L7_MAX_CAPTURE * 2 - 1)) + 1;
-	if (bpf_skb_load_bytes(skb, payload_off, scratch->payload, len)) {
-		if (s)
-			s->load_errors++;
-		return 1;
-	}
-	scratch->header.captured = len;
-	{
-		__u64 size = sizeof(scratch->header) + len;
-		__u64 pending = bpf_ringbuf_query(&l7_events, BPF_RB_AVAIL_DATA);
-
-		if (size > sizeof(*scratch))
-			return 1;
-		if (bpf_ringbuf_output(&l7_events, scratch, size,
-				       pending > L7_RINGBUF_BYTES / 4 ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP)) {
-			if (s)
-				s->ringbuf_dropped++;
-			return 1;
-		}
-	}
-	if (s) {
-		s->segments_captured++;
-		s->bytes_captured += len;
-	}
+	output(skb, scratch, payload_off, payload_len, s);
 	return 1;
 }
 
@@ -357,3 +429,6 @@ int l7_ingress(struct __sk_buff *skb)
 {
 	return capture(skb, L7_DIRECTION_INGRESS);
 }
+
+/* TLS plaintext (uprobes) shares this file's ring buffer, budget, socket storage and stats. */
+#include "lib/l7_tls.bpf.h"

@@ -13,6 +13,14 @@ enum sonde_l7_direction {
 enum sonde_l7_protocol {
 	L7_PROTOCOL_UNKNOWN = 0,
 	L7_PROTOCOL_HTTP1 = 1,
+	L7_PROTOCOL_HTTP2 = 2,
+	L7_PROTOCOL_POSTGRESQL = 3,
+	L7_PROTOCOL_MYSQL = 4,
+	L7_PROTOCOL_REDIS = 5,
+	L7_PROTOCOL_MONGODB = 6,
+	L7_PROTOCOL_KAFKA = 7,
+	L7_PROTOCOL_MEMCACHED = 8,
+	L7_PROTOCOL_DNS = 9,
 	/* Looked at, matched nothing we parse: later segments cost one storage lookup. */
 	L7_PROTOCOL_IGNORED = 255,
 };
@@ -21,6 +29,18 @@ enum sonde_l7_event_type {
 	L7_EVENT_SEGMENT = 1,
 	/* The connection stops being captured for a while (over the segment budget). */
 	L7_EVENT_SHED = 2,
+	/* Plaintext of one TLS read or write call (uprobes on OpenSSL / GnuTLS). */
+	L7_EVENT_TLS_DATA = 3,
+	/* A TLS object is tied to the TCP socket that carries its records. */
+	L7_EVENT_TLS_BIND = 4,
+	/* A TLS object was freed: its address may be reused by another connection. */
+	L7_EVENT_TLS_FREE = 5,
+};
+
+/* The library whose functions produced a TLS event. */
+enum sonde_l7_tls_library {
+	L7_TLS_OPENSSL = 1,
+	L7_TLS_GNUTLS = 2,
 };
 
 enum sonde_l7_flags {
@@ -28,6 +48,10 @@ enum sonde_l7_flags {
 	L7_FLAG_MESSAGE_START = 1,
 	/* The socket was first seen mid-stream (no SYN seen by these probes). */
 	L7_FLAG_MIDSTREAM = 2,
+	/* The payload is one whole UDP datagram (DNS over UDP); seq is 0. */
+	L7_FLAG_DATAGRAM = 4,
+	/* The payload is TLS plaintext (taken from the TLS library, not the socket). */
+	L7_FLAG_TLS = 8,
 };
 
 /*
@@ -40,13 +64,19 @@ struct sonde_l7_segment_event {
 	__u8 protocol;
 	__u8 flags;
 	__u8 family;
-	__u8 pad0;
+	__u8 transport; /* IPPROTO_TCP or IPPROTO_UDP */
 	__u16 local_port;
 	__u16 remote_port;
 	__u16 pad1;
 	__u32 seq;
 	__u32 payload_len;
 	__u32 captured;
+	/*
+	 * The sending process on egress (data-carrying egress runs in the writer's context), 0 on
+	 * ingress (it runs in whoever's context delivered the packet).
+	 */
+	__u32 pid;
+	__u32 pad2;
 	__u64 cookie;
 	__u64 ts_ns;
 	__u8 local_addr[16];
@@ -63,6 +93,60 @@ struct sonde_l7_shed_event {
 	__u64 cookie;
 };
 
+/*
+ * The plaintext of one TLS call (SSL_write, SSL_read, gnutls_record_send/recv...), or a
+ * `payload_len` slice of it. `seq` is the running offset of plaintext in this direction of this
+ * TLS object (counted in the kernel, so a lost event is a gap, not a silent splice). The socket
+ * fields are filled once the object is tied to its socket (`cookie` 0 until then: user space
+ * holds such events until the object's bind event).
+ */
+struct sonde_l7_tls_data_event {
+	__u8 type;
+	__u8 direction;
+	__u8 protocol;
+	__u8 flags;
+	__u8 family;
+	__u8 library;
+	__u16 local_port;
+	__u16 remote_port;
+	__u16 pad1;
+	__u32 seq;
+	__u32 payload_len;
+	__u32 captured;
+	/* The process calling the TLS library: the socket's user, for both directions. */
+	__u32 pid;
+	__u32 pad2;
+	__u64 cookie;
+	__u64 ts_ns;
+	__u8 local_addr[16];
+	__u8 remote_addr[16];
+	/* The library's object (SSL *, gnutls_session_t) in process `pid`. */
+	__u64 tls_id;
+};
+
+/* TLS object `tls_id` of process `pid` carries its records over this TCP socket. */
+struct sonde_l7_tls_bind_event {
+	__u8 type;
+	__u8 family;
+	__u16 local_port;
+	__u16 remote_port;
+	__u16 pad0;
+	__u32 pid;
+	__u32 pad1;
+	__u64 tls_id;
+	__u64 cookie;
+	__u8 local_addr[16];
+	__u8 remote_addr[16];
+};
+
+/* TLS object `tls_id` of process `pid` was freed. */
+struct sonde_l7_tls_free_event {
+	__u8 type;
+	__u8 pad0[3];
+	__u32 pid;
+	__u64 tls_id;
+};
+
 /* Per-CPU counters: what was looked at, captured and lost. */
 struct sonde_l7_stats {
 	__u64 segments_seen;
@@ -74,6 +158,13 @@ struct sonde_l7_stats {
 	__u64 load_errors;
 	__u64 segments_shed;
 	__u64 connections_shed;
+	__u64 datagrams_captured;
+	/* TLS read/write calls that returned plaintext. */
+	__u64 tls_calls;
+	/* TLS calls sent to user space before their object was tied to a socket. */
+	__u64 tls_unbound;
+	/* TLS objects tied to a socket (or re-tied to another one). */
+	__u64 tls_binds;
 };
 
 /* Per-socket state (sk_storage). */
@@ -82,7 +173,9 @@ struct sonde_l7_sock_state {
 	__u8 checked_egress;
 	__u8 checked_ingress;
 	__u8 shed;
-	__u8 pad0[4];
+	/* Which direction carries requests (client -> server), known once the protocol is. */
+	__u8 request_direction;
+	__u8 pad0[3];
 	/* While shed, capture resumes at the first request after this time. */
 	__u64 shed_until_ns;
 };

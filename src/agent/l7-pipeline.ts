@@ -1,8 +1,11 @@
 import { L7Probes } from '../capture/l7-probes.js';
+import { TlsDiscovery } from '../capture/tls-discovery.js';
+import { attachTlsProbes } from '../capture/tls-probes.js';
 import { MonotonicClock } from '../correlate/clock.js';
 import type { FlowCorrelator } from '../correlate/flow-correlator.js';
 import { L7Connections } from '../correlate/l7-connections.js';
 import type { L7Exchange } from '../correlate/l7-exchange.js';
+import { TlsPlaintext } from '../correlate/tls-plaintext.js';
 import type { DecodeProblem } from '../decode/batch.js';
 import { decodeL7Batch, type L7Event } from '../decode/l7-events.js';
 import { BoundedQueue } from '../lib/bounded-queue.js';
@@ -13,6 +16,11 @@ export interface L7PipelineOptions {
   /** Segments per second the kernel may send (whole host); past it, connections are shed. */
   maxSegmentsPerSecond: number;
   redactSecrets: boolean;
+  keepSqlLiterals?: boolean;
+  /** DNS is recognised by this port (UDP and TCP). Default 53. */
+  dnsPort?: number;
+  /** TLS plaintext from OpenSSL and GnuTLS by uprobes (docs/tls.md). Default true. */
+  tls?: boolean;
   onExchange: (exchange: L7Exchange) => void;
   onError?: (err: unknown) => void;
   queueCapacity?: number;
@@ -21,19 +29,29 @@ export interface L7PipelineOptions {
 // Also how often exchanges waiting for their owner are re-checked.
 const SWEEP_INTERVAL_MS = 50;
 
-/** capture (cgroup_skb) -> decode -> queue "l7-segments" -> streams + HTTP/1 parser -> L7Exchange. */
+/**
+ * capture (cgroup_skb, TLS uprobes) -> decode -> queue "l7-segments" -> TLS plaintext tied to
+ * its socket -> streams + protocol parsers -> L7Exchange.
+ */
 export class L7Pipeline {
   readonly probes: L7Probes;
   readonly queue: BoundedQueue<L7Event>;
   readonly connections: L7Connections;
+  readonly tlsPlaintext: TlsPlaintext;
+  /** null when TLS capture is off. */
+  readonly tls: TlsDiscovery | null;
   readonly decodeProblems: ReadonlyMap<DecodeProblem, number>;
   readonly #clock: MonotonicClock;
   readonly #sweep: NodeJS.Timeout;
+  readonly #unsubscribe: () => void;
 
-  private constructor(probes: L7Probes, queue: BoundedQueue<L7Event>, connections: L7Connections, problems: ReadonlyMap<DecodeProblem, number>, clock: MonotonicClock) {
+  private constructor(probes: L7Probes, queue: BoundedQueue<L7Event>, connections: L7Connections, tlsPlaintext: TlsPlaintext, tls: TlsDiscovery | null, unsubscribe: () => void, problems: ReadonlyMap<DecodeProblem, number>, clock: MonotonicClock) {
     this.probes = probes;
     this.queue = queue;
     this.connections = connections;
+    this.tlsPlaintext = tlsPlaintext;
+    this.tls = tls;
+    this.#unsubscribe = unsubscribe;
     this.decodeProblems = problems;
     this.#clock = clock;
     this.#sweep = setInterval(() => connections.sweep(clock.nowMonotonicNs()), SWEEP_INTERVAL_MS);
@@ -42,15 +60,51 @@ export class L7Pipeline {
 
   static start(options: L7PipelineOptions): L7Pipeline {
     const clock = new MonotonicClock();
-    const connections = new L7Connections({ flows: options.flows, clock, redactSecrets: options.redactSecrets, onExchange: options.onExchange });
-    const queue = new BoundedQueue<L7Event>('l7-segments', options.queueCapacity ?? 65536, (e) => (e.kind === 'segment' ? connections.segment(e) : connections.shed(e.socketCookie)), options.onError);
+    const tlsEnabled = options.tls ?? true;
+    const connections = new L7Connections({
+      flows: options.flows,
+      clock,
+      redactSecrets: options.redactSecrets,
+      keepSqlLiterals: options.keepSqlLiterals ?? false,
+      dnsPort: options.dnsPort ?? 53,
+      onExchange: options.onExchange,
+    });
+    const plaintext = new TlsPlaintext({ emit: (s) => connections.segment(s) });
+    const queue = new BoundedQueue<L7Event>('l7-segments', options.queueCapacity ?? 65536, (e) => {
+      switch (e.kind) {
+        case 'segment': connections.segment(e); break;
+        case 'shed': connections.shed(e.socketCookie); break;
+        case 'tls-data': plaintext.data(e); break;
+        case 'tls-bind': plaintext.bind(e); break;
+        case 'tls-free': plaintext.free(e); break;
+      }
+    }, options.onError);
     const problems = new Map<DecodeProblem, number>();
     const probes = L7Probes.start({
       captureBytes: options.captureBytes,
       maxSegmentsPerSecond: options.maxSegmentsPerSecond,
+      dnsPort: options.dnsPort ?? 53,
+      tls: tlsEnabled,
       onBatch: (batch) => decodeL7Batch(batch, (s) => queue.push(s), (p) => problems.set(p, (problems.get(p) ?? 0) + 1)),
     });
-    return new L7Pipeline(probes, queue, connections, problems, clock);
+    let tls: TlsDiscovery | null = null;
+    let unsubscribe = (): void => {};
+    if (tlsEnabled && probes.tlsUnavailable !== null) {
+      options.onError?.(new Error(`TLS plaintext capture is off: ${probes.tlsUnavailable}`));
+    } else if (tlsEnabled) {
+      try {
+        const discovery = TlsDiscovery.start({
+          attach: (binary) => attachTlsProbes((program, path, func, ret) => probes.attachUprobe(program, path, func, ret), binary),
+          ...(options.onError === undefined ? {} : { onError: options.onError }),
+        });
+        tls = discovery;
+        unsubscribe = options.flows.addExecListener((e) => discovery.processStarted(e.pid));
+      } catch (err) {
+        // Plaintext capture still works without TLS.
+        options.onError?.(err);
+      }
+    }
+    return new L7Pipeline(probes, queue, connections, plaintext, tls, unsubscribe, problems, clock);
   }
 
   /** TCP reported this connection closed (from the flow probes). */
@@ -60,6 +114,8 @@ export class L7Pipeline {
 
   stop(): void {
     clearInterval(this.#sweep);
+    this.#unsubscribe();
+    this.tls?.stop();
     this.probes.close();
     this.queue.drain();
     this.connections.flushAll(this.#clock.nowMonotonicNs());

@@ -1,6 +1,7 @@
 import { BpfObject } from '../kernel/bpf-object.js';
 import { bpfObjectPath } from '../kernel/package-root.js';
 import { possibleCpus } from '../kernel/cpus.js';
+import type { Link } from '../kernel/link.js';
 import type { RawBatch, RingBuffer } from '../kernel/ring-buffer.js';
 import { L7_STATS_SIZE, readL7Stats, type L7Stats } from '../decode/generated/l7.js';
 import { readCgroup2Mount } from './doctor/system-facts.js';
@@ -18,22 +19,51 @@ export interface L7ProbeOptions {
   captureBytes: number;
   /** Segments per second sent to user space, whole host; past it connections are shed. */
   maxSegmentsPerSecond: number;
+  /** DNS is recognised by this port on either end (UDP and TCP); 0 turns DNS capture off. */
+  dnsPort?: number;
+  /**
+   * Load the TLS plaintext programs (uprobes, attached per binary with attachUprobe()) and attach
+   * the socket tracepoints that tie TLS objects to sockets. Default false.
+   */
+  tls?: boolean;
   onBatch: (batch: RawBatch) => void;
 }
 
-/** cgroup_skb ingress + egress at the cgroup v2 root: every TCP segment of every process. */
+/** The socket programs; everything else in the object is TLS. */
+const SOCKET_PROGRAMS = ['l7_egress', 'l7_ingress'];
+/** Tracepoints (in the caller's context) that tie a TLS object to the socket it sends or receives on. */
+const TLS_SOCKET_PROGRAMS = ['l7_tls_sock_send', 'l7_tls_sock_recv'];
+
+/** cgroup_skb ingress + egress at the cgroup v2 root: every TCP segment and DNS datagram of every process. */
 export class L7Probes {
   readonly cgroup: string;
+  /** Why TLS capture was asked for and is not running (its programs would not load or attach), else null. */
+  readonly tlsUnavailable: string | null;
   readonly #object: BpfObject;
   readonly #events: RingBuffer;
 
-  private constructor(object: BpfObject, events: RingBuffer, cgroup: string) {
+  private constructor(object: BpfObject, events: RingBuffer, cgroup: string, tlsUnavailable: string | null) {
     this.#object = object;
     this.#events = events;
     this.cgroup = cgroup;
+    this.tlsUnavailable = tlsUnavailable;
   }
 
+  /**
+   * Loads and attaches. With `tls`, a kernel that cannot run the TLS programs (no
+   * sock_send_length tracepoint before 6.3, no uprobes) still gets socket capture: the reason is
+   * in `tlsUnavailable`.
+   */
   static start(options: L7ProbeOptions): L7Probes {
+    if (options.tls !== true) return L7Probes.#start(options, false, null);
+    try {
+      return L7Probes.#start(options, true, null);
+    } catch (err) {
+      return L7Probes.#start(options, false, err instanceof Error ? err.message : String(err));
+    }
+  }
+
+  static #start(options: L7ProbeOptions, tls: boolean, tlsUnavailable: string | null): L7Probes {
     const cgroup = readCgroup2Mount();
     if (cgroup === null) {
       throw new CaptureError('L7 capture needs a cgroup v2 hierarchy (none in /proc/mounts; mount one with `mount -t cgroup2 none /sys/fs/cgroup/unified`)');
@@ -50,15 +80,25 @@ export class L7Probes {
     try {
       // The kernel's buckets are per CPU: split the host budget evenly.
       const perCpu = Math.max(1, Math.ceil(options.maxSegmentsPerSecond / possibleCpus()));
-      object.setGlobalU32('capture_bytes', options.captureBytes).setGlobalU32('segments_per_sec_per_cpu', perCpu).load();
+      object.setGlobalU32('capture_bytes', options.captureBytes).setGlobalU32('segments_per_sec_per_cpu', perCpu)
+        .setGlobalU16('dns_port', options.dnsPort ?? 53);
+      if (tls) object.setGlobalU32('ignore_tgid', process.pid);
+      else object.onlyPrograms(SOCKET_PROGRAMS);
+      object.load();
       const events = object.ringBuffer('l7_events', options.onBatch, DRAIN_INTERVAL_MS);
       object.attachCgroup('l7_egress', cgroup);
       object.attachCgroup('l7_ingress', cgroup);
-      return new L7Probes(object, events, cgroup);
+      if (tls) for (const p of TLS_SOCKET_PROGRAMS) object.attach(p);
+      return new L7Probes(object, events, cgroup, tlsUnavailable);
     } catch (err) {
       object.close();
-      throw explainBpfFailure('starting L7 capture (cgroup_skb)', err);
+      throw explainBpfFailure(tls ? 'starting L7 capture with TLS' : 'starting L7 capture (cgroup_skb)', err);
     }
+  }
+
+  /** Attaches one of the TLS programs to a function of a binary (by symbol); needs `tls: true`. */
+  attachUprobe(program: string, binary: string, func: string, retprobe: boolean): Link {
+    return this.#object.attachUprobe(program, { binary, func, retprobe });
   }
 
   kernelStats(): L7Stats {

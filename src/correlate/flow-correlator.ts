@@ -74,6 +74,7 @@ export class FlowCorrelator {
    */
   readonly #closedOwners = new ExpiringMap<number, SocketOwner>(CLOSED_OWNER_TTL_MS, MAX_OWNERS);
   readonly #startedMs: number;
+  readonly #execListeners = new Set<(e: ExecKernelEvent) => void>();
 
   constructor(options: FlowCorrelatorOptions) {
     this.#rules = options.rules;
@@ -116,6 +117,11 @@ export class FlowCorrelator {
     return this.#processes.get(pid)?.exe ?? null;
   }
 
+  /** Command name of a process ("" when it is gone). */
+  commOf(pid: number): string {
+    return this.#processes.get(pid)?.comm ?? '';
+  }
+
   /** The process listening on a local port, if known. */
   listenerOf(port: number): { pid: number; comm: string } | undefined {
     return this.#listeners.get(port);
@@ -136,6 +142,21 @@ export class FlowCorrelator {
   onExec(e: ExecKernelEvent): void {
     this.#names.delete(e.pid);
     this.#processes.remember(e.pid, { exe: e.filename || null, comm: e.comm, cmdline: e.args });
+    for (const fn of this.#execListeners) {
+      try {
+        fn(e);
+      } catch {
+        // A listener's failure (TLS discovery reading /proc) must not stop identity tracking.
+      }
+    }
+  }
+
+  /** Told of every exec the flow probes report (TLS discovery probes new programs); returns the unsubscribe. */
+  addExecListener(fn: (e: ExecKernelEvent) => void): () => void {
+    this.#execListeners.add(fn);
+    return () => {
+      this.#execListeners.delete(fn);
+    };
   }
 
   resolve(e: FlowCloseKernelEvent): CorrelatedFlow {

@@ -1,19 +1,25 @@
 import type { L7Segment } from '../decode/l7-events.js';
 import { formatAddress, AF_INET, AF_INET6 } from '../decode/ip-address.js';
-import { Http1Connection } from '../protocols/http1/connection.js';
-import { looksLikeHttp1Request, looksLikeHttp1Response } from '../protocols/http1/detect.js';
-import type { Http1Exchange, Http1Headers } from '../protocols/http1/types.js';
+import type { Http1Headers } from '../protocols/http1/types.js';
 import type { MonotonicClock } from './clock.js';
 import type { FlowCorrelator } from './flow-correlator.js';
-import type { L7Exchange } from './l7-exchange.js';
+import type { L7Exchange, L7ProtocolName } from './l7-exchange.js';
 import { TcpStream, type StreamSink } from './tcp-stream.js';
 import { ExpiringMap } from '../lib/expiring-map.js';
+import { http1SenderRole, isHttp1, streamProtocol } from './l7-protocols.js';
+import { Http1StreamParser, ProtocolStreamParser, type ParsedExchange, type StreamParser } from './stream-parser.js';
+import { protocolL7Exchange, type ExchangeIdentity } from './protocol-record.js';
+import { DnsDatagrams } from './dns-datagrams.js';
 
 export interface L7ConnectionsOptions {
   flows: FlowCorrelator;
   clock: MonotonicClock;
   onExchange: (exchange: L7Exchange) => void;
   redactSecrets?: boolean;
+  /** Keep SQL literals in `db.query.text` (normalised with `?` by default). */
+  keepSqlLiterals?: boolean;
+  /** The DNS port (as the kernel was told): which end of a DNS conversation is the client. */
+  dnsPort?: number;
   /** Connections parsed at once; past it the least recently active is dropped (counted). */
   maxConnections?: number;
   /** A connection with no segment for this long is flushed and forgotten. */
@@ -37,30 +43,43 @@ export interface L7ConnectionStats {
   reorderedSegments: number;
   /** Holes that never filled and became gaps. */
   holes: number;
+  /** Segments of a protocol id this build does not parse (a newer kernel object?). */
+  unsupported: number;
+  /** DNS datagrams handled. */
+  datagrams: number;
+  /** Connections parsed from their socket segments until TLS plaintext of the same socket took over. */
+  tlsTakeovers: number;
+  /** Socket segments of a connection parsed from its TLS plaintext (ciphertext in flight when it was tied): skipped. */
+  ciphertextSkipped: number;
 }
 
 interface Connection {
   cookie: number;
+  protocol: L7ProtocolName;
+  /** Parsed from TLS plaintext (uprobes) rather than socket segments. */
+  tls: boolean;
   side: 'server' | 'client';
   family: 4 | 6;
   localAddr: string;
   localPort: number;
   remoteAddr: string;
   remotePort: number;
-  parser: Http1Connection;
+  parser: StreamParser;
   egress: TcpStream;
   ingress: TcpStream;
   lastSeenNs: number;
   closeAtNs: number | null;
   /** Kept once known: the flow probes forget a connection's owner when it closes. */
   owner: { pid: number; comm: string } | undefined;
+  /** Who wrote this connection's egress payload: the owner when connect/accept was not seen. */
+  senderPid: number;
   /** Exchanges of this connection in #waiting (so order is kept without scanning it). */
   waiting: number;
 }
 
 interface Waiting {
   conn: Connection;
-  ex: Http1Exchange;
+  ex: ParsedExchange;
   deadlineNs: number;
 }
 
@@ -88,7 +107,10 @@ export class L7Connections {
   readonly #connections = new Map<number, Connection>();
   /** Local tuple -> cookie, to name the client process behind a server-side connection. */
   readonly #byTuple = new Map<string, number>();
-  readonly stats: L7ConnectionStats = { connections: 0, shed: 0, evicted: 0, undetermined: 0, exchanges: 0, duplicateSegments: 0, reorderedSegments: 0, holes: 0 };
+  readonly stats: L7ConnectionStats = { connections: 0, shed: 0, evicted: 0, undetermined: 0, exchanges: 0, duplicateSegments: 0, reorderedSegments: 0, holes: 0, unsupported: 0, datagrams: 0, tlsTakeovers: 0, ciphertextSkipped: 0 };
+  readonly #keepSqlLiterals: boolean;
+  readonly #dnsPort: number;
+  readonly #datagrams: DnsDatagrams;
   /**
    * Exchanges whose owner is not known yet. Flow events (connect/accept) arrive on another ring
    * buffer, drained on its own schedule, so a fast exchange can complete before its connection's
@@ -115,6 +137,9 @@ export class L7Connections {
     this.#idleTimeoutNs = (options.idleTimeoutMs ?? 10 * 60_000) * 1e6;
     this.#closeGraceNs = (options.closeGraceMs ?? 500) * 1e6;
     this.#ownerWaitNs = (options.ownerWaitMs ?? 200) * 1e6;
+    this.#keepSqlLiterals = options.keepSqlLiterals ?? false;
+    this.#dnsPort = options.dnsPort ?? 53;
+    this.#datagrams = new DnsDatagrams({ dnsPort: this.#dnsPort, flows: this.#flows, clock: this.#clock, onExchange: this.#onExchange });
   }
 
   get size(): number {
@@ -122,7 +147,23 @@ export class L7Connections {
   }
 
   segment(s: L7Segment): void {
+    if (s.datagram) {
+      this.stats.datagrams++;
+      this.#datagrams.datagram(s);
+      return;
+    }
     let conn = this.#connections.get(s.socketCookie);
+    if (conn !== undefined && conn.tls !== s.tls) {
+      if (!s.tls) {
+        this.stats.ciphertextSkipped++;
+        return;
+      }
+      // The socket turned out to carry TLS (PostgreSQL's SSLRequest, then a handshake): what its
+      // segments fed the parser was the protocol's prelude and ciphertext. Dropped unflushed.
+      this.stats.tlsTakeovers++;
+      this.#forget(conn);
+      conn = undefined;
+    }
     if (conn === undefined) {
       const created = this.#open(s);
       if (created === null) return;
@@ -133,6 +174,7 @@ export class L7Connections {
       this.#connections.set(s.socketCookie, conn);
     }
     conn.lastSeenNs = s.tsNs;
+    if (s.senderPid !== 0) conn.senderPid = s.senderPid;
     (s.egress ? conn.egress : conn.ingress).segment(s.seq, s.payloadLength, s.payload, s.tsNs);
   }
 
@@ -144,7 +186,11 @@ export class L7Connections {
     const conn = this.#connections.get(socketCookie);
     if (conn === undefined) return;
     this.stats.shed++;
-    this.#connections.delete(socketCookie);
+    this.#forget(conn);
+  }
+
+  #forget(conn: Connection): void {
+    this.#connections.delete(conn.cookie);
     this.#byTuple.delete(tupleKey(conn.localAddr, conn.localPort, conn.remoteAddr, conn.remotePort));
   }
 
@@ -161,6 +207,7 @@ export class L7Connections {
 
   /** Flushes connections that closed or went idle, and exchanges done waiting for owners. Call periodically. */
   sweep(nowNs: number): void {
+    this.#datagrams.sweep(nowNs);
     this.#releaseWaiting(nowNs, false);
     this.#earlyCloses.prune(nowNs);
     for (const conn of [...this.#connections.values()]) {
@@ -170,6 +217,7 @@ export class L7Connections {
 
   /** Flushes everything (agent stopping). */
   flushAll(nowNs: number): void {
+    this.#datagrams.flushAll(nowNs);
     for (const conn of [...this.#connections.values()]) this.#finish(conn, nowNs);
     this.#releaseWaiting(nowNs, true);
   }
@@ -197,7 +245,26 @@ export class L7Connections {
     return conn.owner;
   }
 
+  /** The connection's owner, else its listener (server side), else whoever wrote its egress payload. */
+  #bestOwnerOf(conn: Connection): { pid: number; comm: string } | undefined {
+    const owner = this.#ownerOf(conn) ?? (conn.side === 'server' ? this.#flows.listenerOf(conn.localPort) : undefined);
+    if (owner !== undefined || conn.senderPid === 0) return owner;
+    return { pid: conn.senderPid, comm: this.#flows.commOf(conn.senderPid) };
+  }
+
+  #parserFor(s: L7Segment): { protocol: L7ProtocolName; parser: StreamParser } | null {
+    if (isHttp1(s.protocol)) return { protocol: 'http', parser: new Http1StreamParser({ redactSecrets: this.#redactSecrets }) };
+    const family = streamProtocol(s.protocol);
+    if (family === undefined) return null;
+    return { protocol: family.name, parser: new ProtocolStreamParser(family.create()) };
+  }
+
   #open(s: L7Segment): Connection | null {
+    const chosen = this.#parserFor(s);
+    if (chosen === null) {
+      this.stats.unsupported++;
+      return null;
+    }
     const side = this.#sideOf(s);
     if (side === null) {
       this.stats.undetermined++;
@@ -211,7 +278,7 @@ export class L7Connections {
       }
     }
     const af = s.family === 4 ? AF_INET : AF_INET6;
-    const parser = new Http1Connection({ redactSecrets: this.#redactSecrets });
+    const parser = chosen.parser;
     // The sinks run only once `conn` is assigned: segments are fed after this returns.
     let conn!: Connection;
     const requests: StreamSink = {
@@ -225,6 +292,8 @@ export class L7Connections {
     // Requests flow from the client: egress on a client socket, ingress on a server socket.
     conn = {
       cookie: s.socketCookie,
+      protocol: chosen.protocol,
+      tls: s.tls,
       side,
       family: s.family,
       localAddr: formatAddress(af, s.localAddrBytes),
@@ -237,6 +306,7 @@ export class L7Connections {
       lastSeenNs: s.tsNs,
       closeAtNs: null,
       owner: this.#flows.ownerOf(s.socketCookie),
+      senderPid: s.senderPid,
       waiting: 0,
     };
     // Closed before its first segment was handled: flush it once the segments still in flight
@@ -251,8 +321,14 @@ export class L7Connections {
   #sideOf(s: L7Segment): 'server' | 'client' | null {
     const owner = this.#flows.ownerOf(s.socketCookie);
     if (owner) return owner.direction === 'inbound' ? 'server' : 'client';
-    if (looksLikeHttp1Request(s.payload)) return s.egress ? 'client' : 'server';
-    if (looksLikeHttp1Response(s.payload)) return s.egress ? 'server' : 'client';
+    const family = isHttp1(s.protocol) ? undefined : streamProtocol(s.protocol);
+    if (family?.name === 'dns') {
+      if (s.remotePort === this.#dnsPort) return 'client';
+      if (s.localPort === this.#dnsPort) return 'server';
+    }
+    const role = family === undefined ? http1SenderRole(s.payload) : family.senderRole(s.payload);
+    // The sender of a request is the client: on egress that is this socket, on ingress the peer.
+    if (role !== null) return (role === 'client') === s.egress ? 'client' : 'server';
     return this.#flows.listenerOf(s.localPort) ? 'server' : null;
   }
 
@@ -269,7 +345,7 @@ export class L7Connections {
     this.#byTuple.delete(tupleKey(conn.localAddr, conn.localPort, conn.remoteAddr, conn.remotePort));
   }
 
-  #emit(conn: Connection, exchanges: Http1Exchange[]): void {
+  #emit(conn: Connection, exchanges: ParsedExchange[]): void {
     for (const ex of exchanges) {
       this.stats.exchanges++;
       // Keep per-connection order: once one waits, later ones of the same connection wait too.
@@ -282,17 +358,12 @@ export class L7Connections {
     }
   }
 
-  #toExchange(conn: Connection, ex: Http1Exchange): L7Exchange {
-    const owner = this.#ownerOf(conn) ?? (conn.side === 'server' ? this.#flows.listenerOf(conn.localPort) : undefined);
+  #toExchange(conn: Connection, parsed: ParsedExchange): L7Exchange {
+    const owner = this.#bestOwnerOf(conn);
     const pid = owner?.pid ?? 0;
     const comm = owner?.comm ?? '';
-    const req = ex.request;
-    const res = ex.response;
-    return {
-      protocol: 'http',
+    const identity: ExchangeIdentity = {
       side: conn.side,
-      startMs: this.#clock.toWallMs(ex.startNs),
-      durationMs: Math.max(0, (ex.endNs - ex.startNs) / 1e6),
       pid,
       comm,
       exe: pid > 0 ? this.#flows.exeOf(pid) : null,
@@ -304,19 +375,38 @@ export class L7Connections {
       remoteAddr: conn.remoteAddr,
       remotePort: conn.remotePort,
       socketCookie: conn.cookie,
-      method: req && req.method !== '' ? req.method : null,
-      target: req && req.target !== '' ? req.target : null,
-      httpVersion: (req?.version || res?.version) || null,
-      status: res && res.status > 0 ? res.status : null,
-      requestBytes: ex.requestBytes,
-      responseBytes: ex.responseBytes,
-      requestBodyBytes: req?.bodyBytes ?? 0,
-      responseBodyBytes: res?.bodyBytes ?? 0,
-      requestHeaders: req ? presentHeaders(req.headers) : {},
-      responseHeaders: res ? presentHeaders(res.headers) : {},
-      upgraded: ex.upgraded,
-      problem: ex.problem,
+      tls: conn.tls,
     };
+    if (parsed.kind === 'http1') {
+      const ex = parsed.exchange;
+      const req = ex.request;
+      const res = ex.response;
+      return {
+        protocol: 'http',
+        ...identity,
+        startMs: this.#clock.toWallMs(ex.startNs),
+        durationMs: Math.max(0, (ex.endNs - ex.startNs) / 1e6),
+        method: req && req.method !== '' ? req.method : null,
+        target: req && req.target !== '' ? req.target : null,
+        httpVersion: (req?.version || res?.version) || null,
+        status: res && res.status > 0 ? res.status : null,
+        requestBytes: ex.requestBytes,
+        responseBytes: ex.responseBytes,
+        requestBodyBytes: req?.bodyBytes ?? 0,
+        responseBodyBytes: res?.bodyBytes ?? 0,
+        requestHeaders: req ? presentHeaders(req.headers) : {},
+        responseHeaders: res ? presentHeaders(res.headers) : {},
+        upgraded: ex.upgraded,
+        problem: ex.problem,
+        operation: null,
+        resource: null,
+        statusText: null,
+        failed: null,
+        attributes: {},
+        tls: conn.tls,
+      };
+    }
+    return protocolL7Exchange(identity, conn.protocol, parsed.exchange, this.#clock, this.#keepSqlLiterals);
   }
 
   #peerService(conn: Connection): string | null {

@@ -1,9 +1,16 @@
+import type { Attributes } from '../protocols/exchange.js';
+
+/** The `protocol` of records. */
+export type L7ProtocolName = 'http' | 'http2' | 'grpc' | 'postgresql' | 'mysql' | 'redis' | 'mongodb' | 'kafka' | 'memcached' | 'dns';
+
 /**
  * One request/response exchange seen on one socket, with its owner resolved: what correlate
  * hands to telemetry, whatever the protocol parser was. Times are wall-clock milliseconds.
+ * HTTP/1 fills the HTTP fields (method, target, status...); every other protocol fills
+ * `operation`, `resource`, `statusText`, `failed` and `attributes` and leaves the HTTP ones null.
  */
 export interface L7Exchange {
-  protocol: 'http';
+  protocol: L7ProtocolName;
   /** server: the socket accepted the connection (it received the request); client: it connected. */
   side: 'server' | 'client';
   startMs: number;
@@ -25,7 +32,7 @@ export interface L7Exchange {
   method: string | null;
   /** The raw request target (path and query) as sent. */
   target: string | null;
-  /** "1.0" or "1.1". */
+  /** "1.0", "1.1", or "2" (HTTP/2). */
   httpVersion: string | null;
   /** Final status code (1xx interim responses are not final); null when there was no response. */
   status: number | null;
@@ -40,4 +47,16 @@ export interface L7Exchange {
   /** A 101 Switching Protocols (e.g. websocket): the stream is no longer parsed after it. */
   upgraded: boolean;
   problem: null | 'truncated' | 'no-response' | 'unparsable' | 'connection-closed';
+  /** Non-HTTP/1: what was asked (SQL verb, Redis command, DNS type...); null for HTTP/1 (see `method`). */
+  operation: string | null;
+  /** Non-HTTP/1: what it was asked of (table, collection, topic, DNS name). */
+  resource: string | null;
+  /** Non-HTTP/1: the outcome as the protocol spells it (SQLSTATE, error code, RCODE name, `OK`). */
+  statusText: string | null;
+  /** Non-HTTP/1: the server reported a failure or nothing answered; null for HTTP/1 (decided from status and side). */
+  failed: boolean | null;
+  /** Non-HTTP/1: OpenTelemetry attributes from the parser (SQL already normalised unless configured otherwise). */
+  attributes: Readonly<Attributes>;
+  /** Parsed from TLS plaintext taken from the TLS library (uprobes); absent means false. */
+  tls?: boolean;
 }

@@ -1,27 +1,69 @@
 import type { RawBatch } from '../kernel/ring-buffer.js';
-import { L7_SEGMENT_EVENT_SIZE, L7_SHED_EVENT_SIZE, L7Direction, L7EventType, L7Flags, L7SegmentEventOffsets as O } from './generated/l7.js';
+import {
+  L7_SEGMENT_EVENT_SIZE, L7_SHED_EVENT_SIZE, L7_TLS_BIND_EVENT_SIZE, L7_TLS_DATA_EVENT_SIZE, L7_TLS_FREE_EVENT_SIZE,
+  L7Direction, L7EventType, L7Flags, L7SegmentEventOffsets as O, L7TlsBindEventOffsets as B, L7TlsDataEventOffsets as D,
+  L7TlsFreeEventOffsets as F,
+} from './generated/l7.js';
 import { AF_INET, AF_INET6 } from './ip-address.js';
 import { decodeBatch, type DecodeProblem } from './batch.js';
 
 /**
- * One captured TCP segment of an L7 connection. Address bytes and payload are views into the
+ * One captured TCP segment (or UDP datagram) of an L7 connection. Address bytes and payload are views into the
  * ring-buffer batch (no copies); format addresses only when a connection is first seen.
  */
 export interface L7Segment {
   kind: 'segment';
   egress: boolean;
   messageStart: boolean;
+  /** One whole UDP datagram (DNS over UDP): no stream, `seq` is 0. */
+  datagram: boolean;
   protocol: number;
   family: 4 | 6;
   localPort: number;
   remotePort: number;
   seq: number;
   payloadLength: number;
+  /** The sending process for egress payload, 0 for ingress (see sonde_l7_segment_event.pid). */
+  senderPid: number;
   socketCookie: number;
   tsNs: number;
   localAddrBytes: Uint8Array;
   remoteAddrBytes: Uint8Array;
   payload: Uint8Array;
+  /** TLS plaintext from the TLS library (uprobes): `seq` is the plaintext offset, not TCP's. */
+  tls: boolean;
+}
+
+/**
+ * Plaintext of one TLS call (or a slice of it). `socketCookie` is 0 while the kernel has not yet
+ * seen which socket the TLS object talks over (then the address fields are empty too).
+ */
+export interface L7TlsData extends Omit<L7Segment, 'kind'> {
+  kind: 'tls-data';
+  /** The process that called the TLS library (both directions). */
+  pid: number;
+  /** The library's object (SSL *, gnutls session) in that process. */
+  tlsId: number;
+}
+
+/** A TLS object is tied to the TCP socket carrying its records. */
+export interface L7TlsBind {
+  kind: 'tls-bind';
+  pid: number;
+  tlsId: number;
+  socketCookie: number;
+  family: 4 | 6;
+  localPort: number;
+  remotePort: number;
+  localAddrBytes: Uint8Array;
+  remoteAddrBytes: Uint8Array;
+}
+
+/** A TLS object was freed (its address may serve another connection next). */
+export interface L7TlsFree {
+  kind: 'tls-free';
+  pid: number;
+  tlsId: number;
 }
 
 /** The kernel stopped capturing a connection for a while (over budget): forget its parser state. */
@@ -30,7 +72,13 @@ export interface L7Shed {
   socketCookie: number;
 }
 
-export type L7Event = L7Segment | L7Shed;
+export type L7Event = L7Segment | L7Shed | L7TlsData | L7TlsBind | L7TlsFree;
+
+const u64 = (view: DataView, at: number): number => view.getUint32(at, true) + view.getUint32(at + 4, true) * 4294967296;
+
+function familyOf(raw: number): 4 | 6 | null {
+  return raw === AF_INET ? 4 : raw === AF_INET6 ? 6 : null;
+}
 
 /** Decodes one record; reads only the fields it needs, straight from the batch. */
 export function decodeL7Record(view: DataView, at: number, length: number): L7Event | DecodeProblem {
@@ -39,6 +87,12 @@ export function decodeL7Record(view: DataView, at: number, length: number): L7Ev
   if (type === L7EventType.SHED) {
     if (length < L7_SHED_EVENT_SIZE) return 'truncated';
     return { kind: 'shed', socketCookie: view.getUint32(at + 8, true) + view.getUint32(at + 12, true) * 4294967296 };
+  }
+  if (type === L7EventType.TLS_DATA) return decodeTlsData(view, at, length);
+  if (type === L7EventType.TLS_BIND) return decodeTlsBind(view, at, length);
+  if (type === L7EventType.TLS_FREE) {
+    if (length < L7_TLS_FREE_EVENT_SIZE) return 'truncated';
+    return { kind: 'tls-free', pid: view.getUint32(at + F.pid, true), tlsId: u64(view, at + F.tlsId) };
   }
   if (type !== L7EventType.SEGMENT) return 'unknown-type';
   if (length < L7_SEGMENT_EVENT_SIZE) return 'truncated';
@@ -53,17 +107,71 @@ export function decodeL7Record(view: DataView, at: number, length: number): L7Ev
     kind: 'segment',
     egress: view.getUint8(at + O.direction) === L7Direction.EGRESS,
     messageStart: (flags & L7Flags.MESSAGE_START) !== 0,
+    datagram: (flags & L7Flags.DATAGRAM) !== 0,
     protocol: view.getUint8(at + O.protocol),
     family,
     localPort: view.getUint16(at + O.localPort, true),
     remotePort: view.getUint16(at + O.remotePort, true),
     seq: view.getUint32(at + O.seq, true),
     payloadLength: view.getUint32(at + O.payloadLen, true),
+    senderPid: view.getUint32(at + O.pid, true),
     socketCookie: view.getUint32(at + O.cookie, true) + view.getUint32(at + O.cookie + 4, true) * 4294967296,
     tsNs: view.getUint32(at + O.tsNs, true) + view.getUint32(at + O.tsNs + 4, true) * 4294967296,
     localAddrBytes: new Uint8Array(view.buffer, base + O.localAddr, 16),
     remoteAddrBytes: new Uint8Array(view.buffer, base + O.remoteAddr, 16),
     payload: new Uint8Array(view.buffer, base + L7_SEGMENT_EVENT_SIZE, captured),
+    tls: false,
+  };
+}
+
+function decodeTlsData(view: DataView, at: number, length: number): L7TlsData | DecodeProblem {
+  if (length < L7_TLS_DATA_EVENT_SIZE) return 'truncated';
+  const cookie = u64(view, at + D.cookie);
+  // Not tied to a socket yet: no family. The bind event brings one.
+  const family = cookie === 0 ? 4 : familyOf(view.getUint8(at + D.family));
+  if (family === null) return 'bad-family';
+  const captured = view.getUint32(at + D.captured, true);
+  if (L7_TLS_DATA_EVENT_SIZE + captured > length) return 'truncated';
+  const base = view.byteOffset + at;
+  const pid = view.getUint32(at + D.pid, true);
+  return {
+    kind: 'tls-data',
+    egress: view.getUint8(at + D.direction) === L7Direction.EGRESS,
+    messageStart: (view.getUint8(at + D.flags) & L7Flags.MESSAGE_START) !== 0,
+    datagram: false,
+    protocol: view.getUint8(at + D.protocol),
+    family,
+    localPort: view.getUint16(at + D.localPort, true),
+    remotePort: view.getUint16(at + D.remotePort, true),
+    seq: view.getUint32(at + D.seq, true),
+    payloadLength: view.getUint32(at + D.payloadLen, true),
+    senderPid: pid,
+    socketCookie: cookie,
+    tsNs: u64(view, at + D.tsNs),
+    localAddrBytes: new Uint8Array(view.buffer, base + D.localAddr, 16),
+    remoteAddrBytes: new Uint8Array(view.buffer, base + D.remoteAddr, 16),
+    payload: new Uint8Array(view.buffer, base + L7_TLS_DATA_EVENT_SIZE, captured),
+    tls: true,
+    pid,
+    tlsId: u64(view, at + D.tlsId),
+  };
+}
+
+function decodeTlsBind(view: DataView, at: number, length: number): L7TlsBind | DecodeProblem {
+  if (length < L7_TLS_BIND_EVENT_SIZE) return 'truncated';
+  const family = familyOf(view.getUint8(at + B.family));
+  if (family === null) return 'bad-family';
+  const base = view.byteOffset + at;
+  return {
+    kind: 'tls-bind',
+    pid: view.getUint32(at + B.pid, true),
+    tlsId: u64(view, at + B.tlsId),
+    socketCookie: u64(view, at + B.cookie),
+    family,
+    localPort: view.getUint16(at + B.localPort, true),
+    remotePort: view.getUint16(at + B.remotePort, true),
+    localAddrBytes: new Uint8Array(view.buffer, base + B.localAddr, 16),
+    remoteAddrBytes: new Uint8Array(view.buffer, base + B.remoteAddr, 16),
   };
 }
 

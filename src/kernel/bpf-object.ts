@@ -54,6 +54,12 @@ export class BpfObject {
     return this.setGlobal(name, b);
   }
 
+  setGlobalU16(name: string, value: number): this {
+    const b = Buffer.alloc(2);
+    b.writeUInt16LE(value & 0xffff);
+    return this.setGlobal(name, b);
+  }
+
   setGlobalBool(name: string, value: boolean): this {
     return this.setGlobal(name, Buffer.from([value ? 1 : 0]));
   }

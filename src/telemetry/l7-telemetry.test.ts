@@ -17,7 +17,7 @@ function exchange(extra: Partial<L7Exchange> = {}): L7Exchange {
     serviceName: 'nginx', peerService: 'curl', family: 4, localAddr: '127.0.0.1', localPort: 80, remoteAddr: '127.0.0.1',
     remotePort: 50000, socketCookie: 1, method: 'GET', target: '/users/42?session=abc', httpVersion: '1.1', status: 200,
     requestBytes: 78, responseBytes: 250, requestBodyBytes: 0, responseBodyBytes: 100, requestHeaders: { host: 'localhost' },
-    responseHeaders: {}, upgraded: false, problem: null, ...extra,
+    responseHeaders: {}, upgraded: false, problem: null, operation: null, resource: null, statusText: null, failed: null, attributes: {}, ...extra,
   };
 }
 

@@ -7,6 +7,10 @@ import type { MetricRegistry } from './metrics/registry.js';
 import { DEFAULT_RECENT_SPANS, RecentSpans } from './recent-spans.js';
 import { DEFAULT_RECORD_BUDGET_PER_SECOND, RecordSampler } from './sampler.js';
 import { ServiceGraph, graphEdge, type GraphSnapshot } from './service-graph.js';
+import { ServiceGraphMetrics } from './service-graph-metrics.js';
+import { ProtocolMetrics } from './protocol-metrics.js';
+import { RpcMetrics } from './rpc-metrics.js';
+import { isProtocolError, toProtocolSpanRecord } from './protocol-span-record.js';
 import { DEFAULT_BUCKET_MS, DEFAULT_WINDOW_MS, ServiceStats, type ServiceStat } from './service-stats.js';
 
 export interface L7TelemetryOptions {
@@ -43,6 +47,9 @@ export class L7Telemetry {
   readonly routes: RouteNormalizer;
   readonly sampler: RecordSampler;
   readonly #metrics: HttpMetrics;
+  readonly #protocolMetrics: ProtocolMetrics;
+  readonly #rpcMetrics: RpcMetrics;
+  readonly #graphMetrics: ServiceGraphMetrics;
   readonly #stats: ServiceStats;
   readonly #graph: ServiceGraph;
   readonly #keepQuery: boolean;
@@ -81,7 +88,10 @@ export class L7Telemetry {
     const window = { windowMs: options.windowMs ?? DEFAULT_WINDOW_MS, bucketMs: options.bucketMs ?? DEFAULT_BUCKET_MS, now };
     this.#stats = new ServiceStats(window);
     this.#graph = new ServiceGraph(window);
-    this.#metrics = new HttpMetrics(registry);
+    this.#graphMetrics = new ServiceGraphMetrics(registry);
+    this.#metrics = new HttpMetrics(registry, this.#graphMetrics);
+    this.#protocolMetrics = new ProtocolMetrics(registry);
+    this.#rpcMetrics = new RpcMetrics(registry);
     this.#keepQuery = options.keepQuery ?? false;
     if (options.isLocalAddress !== undefined) {
       this.#isLocal = options.isLocalAddress;
@@ -101,6 +111,11 @@ export class L7Telemetry {
   }
 
   record(x: L7Exchange): void {
+    // HTTP/2 (not gRPC) is HTTP: the same metrics (no protocol-version label: see docs/tls.md) and records.
+    if (x.protocol !== 'http' && x.protocol !== 'http2') {
+      this.#recordProtocol(x);
+      return;
+    }
     const route = this.routes.route(x.serviceName, x.target);
     const edge = graphEdge(x, this.#isLocal);
     const error = isErrorExchange(x.side, x.status);
@@ -109,7 +124,24 @@ export class L7Telemetry {
     this.#graph.record(x, edge, error);
     const weight = this.sampler.offer();
     if (weight === 0) return;
-    const span = toSpanRecord(x, route, weight, { keepQuery: this.#keepQuery });
+    this.#keep(toSpanRecord(x, route, weight, { keepQuery: this.#keepQuery }));
+  }
+
+  /** Databases, caches, messaging, DNS, gRPC: the same windows and graph, their own metrics and records. */
+  #recordProtocol(x: L7Exchange): void {
+    const edge = graphEdge(x, this.#isLocal);
+    const error = isProtocolError(x);
+    if (x.protocol === 'grpc') this.#rpcMetrics.record(x);
+    else this.#protocolMetrics.record(x);
+    if (edge !== null) this.#graphMetrics.record(edge, x.durationMs / 1000, error);
+    if (x.side === 'server') this.#stats.record(x.serviceName, x.durationMs, error);
+    this.#graph.record(x, edge, error);
+    const weight = this.sampler.offer();
+    if (weight === 0) return;
+    this.#keep(toProtocolSpanRecord(x, weight));
+  }
+
+  #keep(span: SpanRecord): void {
     this.recent.add(span);
     for (const fn of this.#subscribers) {
       try {

@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { nginxArgs, nginxConfig } from './nginx-config.js';
+import { nginxArgs, nginxConfig, type NginxListen } from './nginx-config.js';
 import { waitFor } from './wait.js';
 
 export interface NginxServer {
@@ -33,11 +33,11 @@ async function accepting(port: number): Promise<boolean> {
   });
 }
 
-/** A real nginx (Debian's) with one worker answering `return 200`, in its own temp prefix. */
-export async function startNginx(body = 'hello from nginx\n'): Promise<NginxServer> {
+/** A real nginx (Debian's) with one worker answering `return 200`, in its own temp prefix; TLS or h2c with `listen`. */
+export async function startNginx(body = 'hello from nginx\n', listen: NginxListen = {}): Promise<NginxServer> {
   const dir = mkdtempSync(join(tmpdir(), 'sonde-nginx-'));
   const port = await freePort();
-  writeFileSync(join(dir, 'nginx.conf'), nginxConfig(dir, port, body));
+  writeFileSync(join(dir, 'nginx.conf'), nginxConfig(dir, port, body, 256, listen));
   const child: ChildProcess = spawn('nginx', nginxArgs(dir), { stdio: 'ignore' });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   let up = false;

@@ -9,20 +9,38 @@ export const L7Direction = {
 export const L7EventType = {
   SEGMENT: 1,
   SHED: 2,
+  TLS_DATA: 3,
+  TLS_BIND: 4,
+  TLS_FREE: 5,
 } as const;
 
 export const L7Flags = {
   MESSAGE_START: 1,
   MIDSTREAM: 2,
+  DATAGRAM: 4,
+  TLS: 8,
 } as const;
 
 export const L7Protocol = {
   UNKNOWN: 0,
   HTTP1: 1,
+  HTTP2: 2,
+  POSTGRESQL: 3,
+  MYSQL: 4,
+  REDIS: 5,
+  MONGODB: 6,
+  KAFKA: 7,
+  MEMCACHED: 8,
+  DNS: 9,
   IGNORED: 255,
 } as const;
 
-export const L7_SEGMENT_EVENT_SIZE = 72;
+export const L7TlsLibrary = {
+  OPENSSL: 1,
+  GNUTLS: 2,
+} as const;
+
+export const L7_SEGMENT_EVENT_SIZE = 80;
 
 /** Byte offsets of sonde_l7_segment_event's fields, for decoders that read only what they need. */
 export const L7SegmentEventOffsets = {
@@ -31,15 +49,17 @@ export const L7SegmentEventOffsets = {
   protocol: 2,
   flags: 3,
   family: 4,
+  transport: 5,
   localPort: 6,
   remotePort: 8,
   seq: 12,
   payloadLen: 16,
   captured: 20,
-  cookie: 24,
-  tsNs: 32,
-  localAddr: 40,
-  remoteAddr: 56,
+  pid: 24,
+  cookie: 32,
+  tsNs: 40,
+  localAddr: 48,
+  remoteAddr: 64,
 } as const;
 
 export interface L7SegmentEvent {
@@ -48,11 +68,13 @@ export interface L7SegmentEvent {
   protocol: number;
   flags: number;
   family: number;
+  transport: number;
   localPort: number;
   remotePort: number;
   seq: number;
   payloadLen: number;
   captured: number;
+  pid: number;
   cookie: number;
   tsNs: number;
   localAddr: Uint8Array;
@@ -66,15 +88,17 @@ export function readL7SegmentEvent(view: DataView, at: number): L7SegmentEvent {
     protocol: view.getUint8(at + 2),
     flags: view.getUint8(at + 3),
     family: view.getUint8(at + 4),
+    transport: view.getUint8(at + 5),
     localPort: view.getUint16(at + 6, true),
     remotePort: view.getUint16(at + 8, true),
     seq: view.getUint32(at + 12, true),
     payloadLen: view.getUint32(at + 16, true),
     captured: view.getUint32(at + 20, true),
-    cookie: (view.getUint32(at + 24, true) + view.getUint32(at + 24 + 4, true) * 4294967296),
-    tsNs: (view.getUint32(at + 32, true) + view.getUint32(at + 32 + 4, true) * 4294967296),
-    localAddr: new Uint8Array(view.buffer, view.byteOffset + at + 40, 16),
-    remoteAddr: new Uint8Array(view.buffer, view.byteOffset + at + 56, 16),
+    pid: view.getUint32(at + 24, true),
+    cookie: (view.getUint32(at + 32, true) + view.getUint32(at + 32 + 4, true) * 4294967296),
+    tsNs: (view.getUint32(at + 40, true) + view.getUint32(at + 40 + 4, true) * 4294967296),
+    localAddr: new Uint8Array(view.buffer, view.byteOffset + at + 48, 16),
+    remoteAddr: new Uint8Array(view.buffer, view.byteOffset + at + 64, 16),
   };
 }
 
@@ -106,6 +130,7 @@ export const L7SockStateOffsets = {
   checkedEgress: 1,
   checkedIngress: 2,
   shed: 3,
+  requestDirection: 4,
   shedUntilNs: 8,
 } as const;
 
@@ -114,6 +139,7 @@ export interface L7SockState {
   checkedEgress: number;
   checkedIngress: number;
   shed: number;
+  requestDirection: number;
   shedUntilNs: number;
 }
 
@@ -123,11 +149,12 @@ export function readL7SockState(view: DataView, at: number): L7SockState {
     checkedEgress: view.getUint8(at + 1),
     checkedIngress: view.getUint8(at + 2),
     shed: view.getUint8(at + 3),
+    requestDirection: view.getUint8(at + 4),
     shedUntilNs: (view.getUint32(at + 8, true) + view.getUint32(at + 8 + 4, true) * 4294967296),
   };
 }
 
-export const L7_STATS_SIZE = 72;
+export const L7_STATS_SIZE = 104;
 
 /** Byte offsets of sonde_l7_stats's fields, for decoders that read only what they need. */
 export const L7StatsOffsets = {
@@ -140,6 +167,10 @@ export const L7StatsOffsets = {
   loadErrors: 48,
   segmentsShed: 56,
   connectionsShed: 64,
+  datagramsCaptured: 72,
+  tlsCalls: 80,
+  tlsUnbound: 88,
+  tlsBinds: 96,
 } as const;
 
 export interface L7Stats {
@@ -152,6 +183,10 @@ export interface L7Stats {
   loadErrors: number;
   segmentsShed: number;
   connectionsShed: number;
+  datagramsCaptured: number;
+  tlsCalls: number;
+  tlsUnbound: number;
+  tlsBinds: number;
 }
 
 export function readL7Stats(view: DataView, at: number): L7Stats {
@@ -165,5 +200,138 @@ export function readL7Stats(view: DataView, at: number): L7Stats {
     loadErrors: (view.getUint32(at + 48, true) + view.getUint32(at + 48 + 4, true) * 4294967296),
     segmentsShed: (view.getUint32(at + 56, true) + view.getUint32(at + 56 + 4, true) * 4294967296),
     connectionsShed: (view.getUint32(at + 64, true) + view.getUint32(at + 64 + 4, true) * 4294967296),
+    datagramsCaptured: (view.getUint32(at + 72, true) + view.getUint32(at + 72 + 4, true) * 4294967296),
+    tlsCalls: (view.getUint32(at + 80, true) + view.getUint32(at + 80 + 4, true) * 4294967296),
+    tlsUnbound: (view.getUint32(at + 88, true) + view.getUint32(at + 88 + 4, true) * 4294967296),
+    tlsBinds: (view.getUint32(at + 96, true) + view.getUint32(at + 96 + 4, true) * 4294967296),
+  };
+}
+
+export const L7_TLS_BIND_EVENT_SIZE = 64;
+
+/** Byte offsets of sonde_l7_tls_bind_event's fields, for decoders that read only what they need. */
+export const L7TlsBindEventOffsets = {
+  type: 0,
+  family: 1,
+  localPort: 2,
+  remotePort: 4,
+  pid: 8,
+  tlsId: 16,
+  cookie: 24,
+  localAddr: 32,
+  remoteAddr: 48,
+} as const;
+
+export interface L7TlsBindEvent {
+  type: number;
+  family: number;
+  localPort: number;
+  remotePort: number;
+  pid: number;
+  tlsId: number;
+  cookie: number;
+  localAddr: Uint8Array;
+  remoteAddr: Uint8Array;
+}
+
+export function readL7TlsBindEvent(view: DataView, at: number): L7TlsBindEvent {
+  return {
+    type: view.getUint8(at),
+    family: view.getUint8(at + 1),
+    localPort: view.getUint16(at + 2, true),
+    remotePort: view.getUint16(at + 4, true),
+    pid: view.getUint32(at + 8, true),
+    tlsId: (view.getUint32(at + 16, true) + view.getUint32(at + 16 + 4, true) * 4294967296),
+    cookie: (view.getUint32(at + 24, true) + view.getUint32(at + 24 + 4, true) * 4294967296),
+    localAddr: new Uint8Array(view.buffer, view.byteOffset + at + 32, 16),
+    remoteAddr: new Uint8Array(view.buffer, view.byteOffset + at + 48, 16),
+  };
+}
+
+export const L7_TLS_DATA_EVENT_SIZE = 88;
+
+/** Byte offsets of sonde_l7_tls_data_event's fields, for decoders that read only what they need. */
+export const L7TlsDataEventOffsets = {
+  type: 0,
+  direction: 1,
+  protocol: 2,
+  flags: 3,
+  family: 4,
+  library: 5,
+  localPort: 6,
+  remotePort: 8,
+  seq: 12,
+  payloadLen: 16,
+  captured: 20,
+  pid: 24,
+  cookie: 32,
+  tsNs: 40,
+  localAddr: 48,
+  remoteAddr: 64,
+  tlsId: 80,
+} as const;
+
+export interface L7TlsDataEvent {
+  type: number;
+  direction: number;
+  protocol: number;
+  flags: number;
+  family: number;
+  library: number;
+  localPort: number;
+  remotePort: number;
+  seq: number;
+  payloadLen: number;
+  captured: number;
+  pid: number;
+  cookie: number;
+  tsNs: number;
+  localAddr: Uint8Array;
+  remoteAddr: Uint8Array;
+  tlsId: number;
+}
+
+export function readL7TlsDataEvent(view: DataView, at: number): L7TlsDataEvent {
+  return {
+    type: view.getUint8(at),
+    direction: view.getUint8(at + 1),
+    protocol: view.getUint8(at + 2),
+    flags: view.getUint8(at + 3),
+    family: view.getUint8(at + 4),
+    library: view.getUint8(at + 5),
+    localPort: view.getUint16(at + 6, true),
+    remotePort: view.getUint16(at + 8, true),
+    seq: view.getUint32(at + 12, true),
+    payloadLen: view.getUint32(at + 16, true),
+    captured: view.getUint32(at + 20, true),
+    pid: view.getUint32(at + 24, true),
+    cookie: (view.getUint32(at + 32, true) + view.getUint32(at + 32 + 4, true) * 4294967296),
+    tsNs: (view.getUint32(at + 40, true) + view.getUint32(at + 40 + 4, true) * 4294967296),
+    localAddr: new Uint8Array(view.buffer, view.byteOffset + at + 48, 16),
+    remoteAddr: new Uint8Array(view.buffer, view.byteOffset + at + 64, 16),
+    tlsId: (view.getUint32(at + 80, true) + view.getUint32(at + 80 + 4, true) * 4294967296),
+  };
+}
+
+export const L7_TLS_FREE_EVENT_SIZE = 16;
+
+/** Byte offsets of sonde_l7_tls_free_event's fields, for decoders that read only what they need. */
+export const L7TlsFreeEventOffsets = {
+  type: 0,
+  pid: 4,
+  tlsId: 8,
+} as const;
+
+export interface L7TlsFreeEvent {
+  type: number;
+  pid: number;
+  tlsId: number;
+}
+
+export function readL7TlsFreeEvent(view: DataView, at: number): L7TlsFreeEvent {
+  return {
+    type: view.getUint8(at),
+    pid: view.getUint32(at + 4, true),
+    tlsId: (view.getUint32(at + 8, true) + view.getUint32(at + 8 + 4, true) * 4294967296),
   };
 }

@@ -11,7 +11,7 @@ function exchange(extra: Partial<L7Exchange> = {}): L7Exchange {
     protocol: 'http', side: 'server', startMs: 0, durationMs: 20, pid: 1, comm: 'nginx', exe: null, serviceName: 'nginx',
     peerService: null, family: 4, localAddr: '127.0.0.1', localPort: 8080, remoteAddr: '127.0.0.1', remotePort: 50000,
     socketCookie: 1, method: 'GET', target: '/', httpVersion: '1.1', status: 200, requestBytes: 80, responseBytes: 300,
-    requestBodyBytes: 0, responseBodyBytes: 200, requestHeaders: {}, responseHeaders: {}, upgraded: false, problem: null,
+    requestBodyBytes: 0, responseBodyBytes: 200, requestHeaders: {}, responseHeaders: {}, upgraded: false, problem: null, operation: null, resource: null, statusText: null, failed: null, attributes: {},
     ...extra,
   };
 }

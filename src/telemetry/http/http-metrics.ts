@@ -1,9 +1,9 @@
 import type { L7Exchange } from '../../correlate/l7-exchange.js';
-import type { BoundCounter } from '../metrics/counter.js';
 import type { BoundHistogram, Histogram } from '../metrics/histogram.js';
 import type { LabelSet } from '../metrics/labels.js';
 import type { MetricRegistry } from '../metrics/registry.js';
 import type { GraphEdgeKey } from '../service-graph.js';
+import { ServiceGraphMetrics } from '../service-graph-metrics.js';
 import { isErrorExchange, methodLabel } from './span-record.js';
 
 /** OTel's advisory buckets for `http.server.request.duration` / `http.client.request.duration`, in seconds. */
@@ -13,25 +13,16 @@ export const HTTP_DURATION_BUCKETS: readonly number[] = [0.005, 0.01, 0.025, 0.0
  * no advisory buckets for body sizes; its generic defaults stop at 10,000.
  */
 export const HTTP_BODY_SIZE_BUCKETS: readonly number[] = [0, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216];
-/** Service-graph latency uses the HTTP buckets too: Tempo's defaults start at 100 ms, too coarse for local calls. */
-export const SERVICE_GRAPH_BUCKETS: readonly number[] = HTTP_DURATION_BUCKETS;
 
 const LABELS = ['service_name', 'http_request_method', 'http_response_status_code', 'http_route'] as const;
-const GRAPH_LABELS = ['client', 'server'] as const;
 
 /** Bound handles cached per label set are dropped wholesale past this many (the registry bounds series anyway). */
-const MAX_CACHED_LABEL_SETS = 8192;
+export const MAX_CACHED_LABEL_SETS = 8192;
 
 interface SideHandles {
   readonly duration: BoundHistogram;
   readonly requestSize: BoundHistogram;
   readonly responseSize: BoundHistogram;
-}
-
-interface EdgeHandles {
-  readonly total: BoundCounter;
-  readonly failed: BoundCounter;
-  readonly seconds: BoundHistogram;
 }
 
 const STATUS_LABELS: string[] = [];
@@ -92,13 +83,13 @@ class HandleCache<H> {
 export class HttpMetrics {
   readonly #server: HandleCache<SideHandles> = new HandleCache();
   readonly #client: HandleCache<SideHandles> = new HandleCache();
-  readonly #edges = new Map<string, Map<string, EdgeHandles>>();
-  #edgeCount = 0;
+  readonly #graph: ServiceGraphMetrics;
   readonly #bindServer: (labels: Record<(typeof LABELS)[number], string>) => SideHandles;
   readonly #bindClient: (labels: Record<(typeof LABELS)[number], string>) => SideHandles;
-  readonly #bindEdge: (client: string, server: string) => EdgeHandles;
 
-  constructor(registry: MetricRegistry) {
+  /** `graph`: the service-graph metrics, shared with the other protocols' metrics. */
+  constructor(registry: MetricRegistry, graph: ServiceGraphMetrics = new ServiceGraphMetrics(registry)) {
+    this.#graph = graph;
     const serverDuration = registry.histogram({
       name: 'http_server_request_duration_seconds',
       help: 'Duration of HTTP server requests, first request byte to last response byte, as seen on the server socket.',
@@ -121,22 +112,6 @@ export class HttpMetrics {
     const serverResponseSize = sizes('server', 'response');
     const clientRequestSize = sizes('client', 'request');
     const clientResponseSize = sizes('client', 'response');
-    const graphTotal = registry.counter({
-      name: 'traces_service_graph_request_total',
-      help: 'Requests between two services (client -> server), each exchange counted once, from the server side when both ends are local.',
-      labelNames: GRAPH_LABELS,
-    });
-    const graphFailed = registry.counter({
-      name: 'traces_service_graph_request_failed_total',
-      help: 'Failed requests between two services: 5xx when counted on the server side; 4xx, 5xx or no response on the client side.',
-      labelNames: GRAPH_LABELS,
-    });
-    const graphSeconds = registry.histogram({
-      name: 'traces_service_graph_request_server_seconds',
-      help: 'Duration of requests between two services, measured on the server side (on the client side for servers outside this host).',
-      labelNames: GRAPH_LABELS,
-      buckets: SERVICE_GRAPH_BUCKETS,
-    });
     this.#bindServer = (labels) => ({
       duration: serverDuration.bind(labels),
       requestSize: bindLazily(serverRequestSize, labels),
@@ -146,11 +121,6 @@ export class HttpMetrics {
       duration: clientDuration.bind(labels),
       requestSize: bindLazily(clientRequestSize, labels),
       responseSize: bindLazily(clientResponseSize, labels),
-    });
-    this.#bindEdge = (client, server) => ({
-      total: graphTotal.bind({ client, server }),
-      failed: graphFailed.bind({ client, server }),
-      seconds: graphSeconds.bind({ client, server }),
     });
   }
 
@@ -173,30 +143,6 @@ export class HttpMetrics {
     // Body sizes only for messages that were seen.
     if (x.method !== null) h.requestSize.observe(x.requestBodyBytes);
     if (x.status !== null) h.responseSize.observe(x.responseBodyBytes);
-    if (edge !== null) {
-      const e = this.#edge(edge.client, edge.server);
-      e.total.inc();
-      if (isErrorExchange(x.side, x.status)) e.failed.inc();
-      e.seconds.observe(seconds);
-    }
-  }
-
-  #edge(client: string, server: string): EdgeHandles {
-    let servers = this.#edges.get(client);
-    let h = servers?.get(server);
-    if (h !== undefined) return h;
-    if (this.#edgeCount >= MAX_CACHED_LABEL_SETS) {
-      this.#edges.clear();
-      this.#edgeCount = 0;
-      servers = undefined;
-    }
-    if (servers === undefined) {
-      servers = new Map();
-      this.#edges.set(client, servers);
-    }
-    h = this.#bindEdge(client, server);
-    servers.set(server, h);
-    this.#edgeCount++;
-    return h;
+    if (edge !== null) this.#graph.record(edge, seconds, isErrorExchange(x.side, x.status));
   }
 }

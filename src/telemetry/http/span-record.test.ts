@@ -12,7 +12,7 @@ function exchange(extra: Partial<L7Exchange> = {}): L7Exchange {
     method: 'GET', target: '/users/42?token=secret', httpVersion: '1.1', status: 200,
     requestBytes: 80, responseBytes: 1234, requestBodyBytes: 0, responseBodyBytes: 1000,
     requestHeaders: { host: 'shop.example:8080', 'user-agent': 'curl/8.5.0' }, responseHeaders: {},
-    upgraded: false, problem: null, ...extra,
+    upgraded: false, problem: null, operation: null, resource: null, statusText: null, failed: null, attributes: {}, ...extra,
   };
 }
 
@@ -22,6 +22,7 @@ describe('toSpanRecord', () => {
       start: '2026-01-02T03:04:05.678Z',
       duration_ms: 12.346,
       protocol: 'http',
+      tls: false,
       side: 'server',
       pid: 7,
       comm: 'nginx',

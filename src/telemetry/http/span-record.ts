@@ -1,9 +1,9 @@
 import { rfc3339 } from '../../lib/rfc3339.js';
-import type { L7Exchange } from '../../correlate/l7-exchange.js';
+import type { L7Exchange, L7ProtocolName } from '../../correlate/l7-exchange.js';
 import { targetPath, targetQuery } from './route.js';
 
 /** OpenTelemetry semantic-convention attributes of an HTTP span (keys exactly as OTel spells them). */
-export interface HttpSpanAttributes {
+export type HttpSpanAttributes = {
   /** The method if it is a known one, else `_OTHER` (OTel rule); see `http.request.method_original`. */
   'http.request.method': string;
   /** Only when `http.request.method` is `_OTHER` and a method was seen. */
@@ -21,14 +21,22 @@ export interface HttpSpanAttributes {
   'network.protocol.version': string | null;
   'http.request.body.size': number;
   'http.response.body.size': number;
-}
+};
+
+/** Attribute values of any record (OTel keys). */
+export type SpanAttributes = Readonly<Record<string, string | number | boolean | null>>;
 
 /** One L7 request/response exchange, the JSON contract of `/api/v1/requests` and `sonde requests --json`. */
 export interface SpanRecord {
   /** RFC 3339, millisecond precision, UTC. */
   start: string;
   duration_ms: number;
-  protocol: 'http';
+  protocol: L7ProtocolName;
+  /**
+   * Taken from TLS plaintext (the TLS library, by uprobes). Always present in records sonde makes;
+   * optional only for records stored before it existed.
+   */
+  tls?: boolean;
   side: 'server' | 'client';
   pid: number;
   comm: string;
@@ -39,11 +47,12 @@ export interface SpanRecord {
   local_port: number;
   remote_addr: string;
   remote_port: number;
-  /** The method as sent. */
+  /** HTTP: the method as sent; others: the command, SQL verb, API or query type. */
   operation: string | null;
-  /** The route (bounded cardinality), not the raw path. */
+  /** HTTP: the route (bounded cardinality), not the raw path; others: table, collection, topic, DNS name. */
   resource: string | null;
-  status: number | null;
+  /** HTTP: the status code; others: the protocol's outcome (SQLSTATE, error code, RCODE name, `OK`). */
+  status: number | string | null;
   error: boolean;
   request_bytes: number;
   response_bytes: number;
@@ -52,7 +61,7 @@ export interface SpanRecord {
   upgraded: boolean;
   /** How many exchanges this record stands for: 1 unless records were being sampled. */
   sample_weight: number;
-  attributes: HttpSpanAttributes;
+  attributes: SpanAttributes;
 }
 
 export interface SpanRecordOptions {
@@ -132,6 +141,7 @@ export function toSpanRecord(x: L7Exchange, route: string | null, weight = 1, op
     start: rfc3339(x.startMs),
     duration_ms: Math.round(x.durationMs * 1000) / 1000,
     protocol: x.protocol,
+    tls: x.tls === true,
     side: x.side,
     pid: x.pid,
     comm: x.comm,
