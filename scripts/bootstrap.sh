@@ -6,7 +6,8 @@ root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
 cd "$root"
 
 build_packages=(clang-16 llvm-16 libbpf-dev libelf-dev zlib1g-dev bpftool make g++ python3 pkg-config)
-test_packages=(nginx curl prometheus libbpf-tools iproute2 procps apache2-utils wrk util-linux)
+test_packages=(nginx curl prometheus libbpf-tools iproute2 procps apache2-utils wrk util-linux
+  openssl wget redis-server redis-tools python3-redis postgresql postgresql-contrib mariadb-server mariadb-client dnsmasq-base dnsutils chromium)
 
 want=("${build_packages[@]}")
 if [ "${1:-}" = "--test" ]; then want+=("${test_packages[@]}"); fi

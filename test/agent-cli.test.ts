@@ -57,6 +57,8 @@ const cleanups: Array<() => void | Promise<void>> = [];
 function cleanEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('SONDE_')) env[k] = v;
+  // Each agent its own history: nothing on disk, nothing shared with the next test.
+  env.SONDE_STORE = ':memory:';
   return env;
 }
 

@@ -5,7 +5,7 @@ import { formatUsage, parseCommandLine } from './args.js';
 import { CLI_SPEC } from './commands.js';
 
 const FLAGS: Record<string, string[]> = {
-  up: ['listen', 'health-listen', 'duration', 'config', 'log-level'],
+  up: ['listen', 'health-listen', 'store', 'auth-token', 'duration', 'config', 'log-level'],
   flows: ['json', 'pid', 'port', 'comm', 'duration', 'config'],
   requests: ['json', 'protocol', 'pid', 'service', 'min-duration', 'duration', 'config'],
   doctor: ['json'],

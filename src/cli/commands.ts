@@ -42,6 +42,18 @@ export const CLI_SPEC: CliSpec = {
           valueName: 'addr',
           description: `Address for /healthz and /readyz (env SONDE_HEALTH_LISTEN; default ${formatListenAddress(defaults.healthListen)}).`,
         },
+        {
+          name: 'store',
+          type: 'string',
+          valueName: 'path',
+          description: `SQLite file for history, or :memory: for none on disk (env SONDE_STORE; default ${defaults.store.path}).`,
+        },
+        {
+          name: 'auth-token',
+          type: 'string',
+          valueName: 'token',
+          description: 'Token the API and UI require (Bearer header or ?token=); needed when --listen is not loopback (env SONDE_AUTH_TOKEN).',
+        },
         durationFlag,
         configFlag,
         {
@@ -66,10 +78,10 @@ export const CLI_SPEC: CliSpec = {
     },
     {
       name: 'requests',
-      summary: 'Stream L7 requests (HTTP) as they complete, server and client side.',
+      summary: 'Stream L7 requests (HTTP, SQL, Redis, DNS, ...) as they complete, server and client side.',
       flags: [
         jsonFlag,
-        { name: 'protocol', type: 'string', valueName: 'name', description: 'Only this protocol (http).' },
+        { name: 'protocol', type: 'string', valueName: 'name', description: 'Only this protocol: http, http2, grpc, postgresql, mysql, redis, mongodb, kafka, memcached or dns.' },
         { name: 'pid', type: 'string', valueName: 'pid', description: 'Only requests of this process id.' },
         { name: 'service', type: 'string', valueName: 'name', description: 'Only requests of this service (* globs allowed).' },
         { name: 'min-duration', type: 'string', valueName: 'duration', description: 'Only requests at least this slow, e.g. 100ms.' },

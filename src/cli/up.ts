@@ -13,6 +13,10 @@ import { MetricRegistry } from '../telemetry/metrics/registry.js';
 import { RecentFlows } from '../telemetry/recent-flows.js';
 import { runUntil } from './run-until.js';
 import { SONDE_VERSION } from './version.js';
+import { join } from 'node:path';
+import { SqliteStore } from '../export/store/sqlite-store.js';
+import { packageRoot } from '../kernel/package-root.js';
+import { isLoopbackHost } from '../server/auth.js';
 
 function close(server: Server): Promise<void> {
   return new Promise((resolve) => {
@@ -27,6 +31,17 @@ const hostPort = (a: { address: string; port: number }): string => (a.address.in
 export async function runUp(config: SondeConfig): Promise<number> {
   const log = new Logger(config.logLevel);
   const started = Date.now();
+  if (config.authToken === null && !isLoopbackHost(config.listen.host)) {
+    // The UI and API show every request on the host: never on the network without a token.
+    log.error(`listen: ${config.listen.host} is reachable from other machines; set auth_token (--auth-token or SONDE_AUTH_TOKEN) to serve there`);
+    return 2;
+  }
+  const store = SqliteStore.open({
+    path: config.store.path,
+    retentionMs: config.store.retentionMs,
+    maxBytes: config.store.maxBytes,
+    logger: { warn: (m) => log.warn(m), info: (m) => log.info(m) },
+  });
   const registry = new MetricRegistry({ maxSeriesPerMetric: config.metrics.maxSeriesPerMetric, onCollectHookError: (e) => log.warn(`metrics: ${(e as Error).message}`) });
   const recent = new RecentFlows(config.flows.recentLimit);
   const flowMetrics = new FlowMetrics(registry);
@@ -44,12 +59,16 @@ export async function runUp(config: SondeConfig): Promise<number> {
       onSubscriberError: (e) => log.warn(`requests: ${(e as Error).message}`),
     })
     : undefined;
+  l7Telemetry?.subscribe((span) => store.add(span));
 
   const health = createHealthServer(() => (pipeline ? { ready: true, detail: 'all probes attached' } : { ready: false, detail: 'attaching probes' }));
   const api = createApiServer({
     registry,
     flows: recent,
     l7: l7Telemetry,
+    store,
+    uiRoot: join(packageRoot(), 'dist', 'ui'),
+    authToken: config.authToken,
     status: () => ({
       version: SONDE_VERSION,
       uptime_seconds: (Date.now() - started) / 1000,
@@ -57,6 +76,7 @@ export async function runUp(config: SondeConfig): Promise<number> {
       flows_seen: flowsSeen,
       l7: l7 ? 'capturing' : (l7Problem ?? 'disabled'),
       degraded: pipeline?.degraded ?? [],
+      store: store.stats,
     }),
   });
   const servers: Server[] = [];
@@ -72,6 +92,7 @@ export async function runUp(config: SondeConfig): Promise<number> {
       onFlow: (record) => {
         flowsSeen++;
         recent.add(record);
+        store.addFlow(record);
         flowMetrics.record(record);
         l7?.connectionClosed(record.socket_cookie);
       },
@@ -84,6 +105,9 @@ export async function runUp(config: SondeConfig): Promise<number> {
           captureBytes: config.l7.captureBytes,
           maxSegmentsPerSecond: config.l7.maxSegmentsPerSecond,
           redactSecrets: config.l7.redactSecrets,
+          keepSqlLiterals: config.l7.keepSqlLiterals,
+          dnsPort: config.l7.dnsPort,
+          tls: config.l7.tls,
           onExchange: (x) => l7Telemetry.record(x),
           onError: (err) => log.warn(`l7: ${(err as Error).message}`),
         });
@@ -101,6 +125,7 @@ export async function runUp(config: SondeConfig): Promise<number> {
     l7?.stop();
     pipeline?.stop();
     await Promise.all(servers.map(close));
+    store.close();
     return 1;
   }
 
@@ -109,5 +134,6 @@ export async function runUp(config: SondeConfig): Promise<number> {
   l7?.stop();
   pipeline.stop();
   await Promise.all(servers.map(close));
+  store.close();
   return 0;
 }

@@ -466,7 +466,7 @@ describe('l7 settings', () => {
   const file = (text: string) => ({ flags: { config: '/etc/sonde.yaml' }, env: {}, readFile: () => text });
   it('defaults: enabled, 4 KiB capture, secrets redacted, queries dropped', () => {
     const c = loadConfig({ flags: {}, env: {} });
-    assert.deepEqual(c.l7, { enabled: true, captureBytes: 4096, maxSegmentsPerSecond: 40000, redactSecrets: true, keepQuery: false, recentLimit: 10000, recordBudgetPerSecond: 10000, maxRoutesPerService: 100, routes: [] });
+    assert.deepEqual(c.l7, { enabled: true, captureBytes: 4096, maxSegmentsPerSecond: 40000, redactSecrets: true, keepQuery: false, keepSqlLiterals: false, dnsPort: 53, tls: true, recentLimit: 10000, recordBudgetPerSecond: 10000, maxRoutesPerService: 100, routes: [] });
   });
   it('reads every key from the file', () => {
     const c = loadConfig(file('l7:\n  enabled: false\n  capture_bytes: 512\n  redact_secrets: false\n  keep_query: true\n  routes: ["/users/:id", "/static/*"]\n'));
@@ -475,6 +475,26 @@ describe('l7 settings', () => {
     assert.equal(c.l7.redactSecrets, false);
     assert.equal(c.l7.keepQuery, true);
     assert.deepEqual(c.l7.routes, ['/users/:id', '/static/*']);
+  });
+  it('SQL literals and the DNS port', () => {
+    const c = loadConfig(file('l7:\n  keep_sql_literals: true\n  dns_port: 5353\n  tls: false\n'));
+    assert.equal(c.l7.tls, false);
+    assert.equal(c.l7.keepSqlLiterals, true);
+    assert.equal(c.l7.dnsPort, 5353);
+    assert.throws(() => loadConfig({ flags: {}, env: { SONDE_L7_DNS_PORT: '70000' } }), /l7\.dns_port|SONDE_L7_DNS_PORT/);
+  });
+  it('store and auth token: defaults, file, environment and flags, bad values named', () => {
+    const d = loadConfig({ flags: {}, env: {} });
+    assert.deepEqual(d.store, { path: '/var/lib/sonde/sonde.db', retentionMs: 86_400_000, maxBytes: 1024 ** 3 });
+    assert.equal(d.authToken, null);
+    const c = loadConfig(file('store:\n  path: /tmp/x.db\n  retention: 2h\n  max_bytes: 10485760\n'));
+    assert.deepEqual(c.store, { path: '/tmp/x.db', retentionMs: 7_200_000, maxBytes: 10_485_760 });
+    const f = loadConfig({ flags: { store: ':memory:', 'auth-token': 'abcdefghijklmnopqrst' }, env: {} });
+    assert.equal(f.store.path, ':memory:');
+    assert.equal(f.authToken, 'abcdefghijklmnopqrst');
+    assert.throws(() => loadConfig({ flags: { 'auth-token': 'short' }, env: {} }), /auth-token/);
+    assert.throws(() => loadConfig({ flags: {}, env: { SONDE_STORE_RETENTION: '10s' } }), /SONDE_STORE_RETENTION/);
+    assert.throws(() => loadConfig(file('store:\n  max_bytes: 12\n')), /store\.max_bytes/);
   });
   it('environment booleans and lists', () => {
     const c = loadConfig({ flags: {}, env: { SONDE_L7_ENABLED: 'off', SONDE_L7_ROUTES: '/a/:id, /b/*' } });

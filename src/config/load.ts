@@ -133,6 +133,32 @@ const FIELDS: readonly Field<unknown>[] = [
     fromYaml: (v) => logLevelValue(expectString(v, `one of ${LOG_LEVELS.join(', ')}`)),
     set: (c, v: LogLevel) => (c.logLevel = v),
   } satisfies Field<LogLevel>,
+  {
+    key: 'auth_token',
+    env: 'SONDE_AUTH_TOKEN',
+    flag: 'auth-token',
+    fromText: tokenValue,
+    fromYaml: (v) => tokenValue(expectString(v, 'a token string')),
+    set: (c, v: string) => (c.authToken = v),
+  } satisfies Field<string>,
+  {
+    key: 'store.path',
+    env: 'SONDE_STORE',
+    flag: 'store',
+    fromText: storePathValue,
+    fromYaml: (v) => storePathValue(expectString(v, 'a file path or ":memory:"')),
+    set: (c, v: string) => (c.store.path = v),
+  } satisfies Field<string>,
+  {
+    key: 'store.retention',
+    env: 'SONDE_STORE_RETENTION',
+    fromText: retentionValue,
+    fromYaml: (v) => retentionValue(expectString(v, 'a duration string such as "24h"')),
+    set: (c, v: number) => (c.store.retentionMs = v),
+  } satisfies Field<number>,
+  positiveIntField('store.max_bytes', 'SONDE_STORE_MAX_BYTES', (c, v) => (c.store.maxBytes = v), (n) => {
+    if (n < 1024 * 1024) throw new InvalidValueError(`must be at least 1048576 (1 MiB), got ${n}`);
+  }),
   positiveIntField('flows.recent_limit', 'SONDE_FLOWS_RECENT_LIMIT', (c, v) => (c.flows.recentLimit = v)),
   positiveIntField('flows.table_size', 'SONDE_FLOWS_TABLE_SIZE', (c, v) => (c.flows.tableSize = v), (n) => {
     if (n < FLOW_TABLE_SIZE_MIN || n > FLOW_TABLE_SIZE_MAX || (n & (n - 1)) !== 0) {
@@ -149,6 +175,11 @@ const FIELDS: readonly Field<unknown>[] = [
   positiveIntField('l7.max_segments_per_second', 'SONDE_L7_MAX_SEGMENTS_PER_SECOND', (c, v) => (c.l7.maxSegmentsPerSecond = v)),
   booleanField('l7.redact_secrets', 'SONDE_L7_REDACT_SECRETS', (c, v) => (c.l7.redactSecrets = v)),
   booleanField('l7.keep_query', 'SONDE_L7_KEEP_QUERY', (c, v) => (c.l7.keepQuery = v)),
+  booleanField('l7.tls', 'SONDE_L7_TLS', (c, v) => (c.l7.tls = v)),
+  booleanField('l7.keep_sql_literals', 'SONDE_L7_KEEP_SQL_LITERALS', (c, v) => (c.l7.keepSqlLiterals = v)),
+  positiveIntField('l7.dns_port', 'SONDE_L7_DNS_PORT', (c, v) => (c.l7.dnsPort = v), (n) => {
+    if (n > 65535) throw new InvalidValueError(`must be a port (1..65535), got ${n}`);
+  }),
   positiveIntField('l7.recent_limit', 'SONDE_L7_RECENT_LIMIT', (c, v) => (c.l7.recentLimit = v)),
   positiveIntField('l7.record_budget_per_second', 'SONDE_L7_RECORD_BUDGET_PER_SECOND', (c, v) => (c.l7.recordBudgetPerSecond = v)),
   positiveIntField('l7.max_routes_per_service', 'SONDE_L7_MAX_ROUTES_PER_SERVICE', (c, v) => (c.l7.maxRoutesPerService = v)),
@@ -168,6 +199,25 @@ const FIELD_BY_KEY: ReadonlyMap<string, Field<unknown>> = new Map(FIELDS.map((f)
 const SERVICES_KEY = 'services';
 /** Every key the YAML file may set, for unknown-key detection and suggestions. */
 const FILE_KEYS: readonly string[] = [...FIELDS.map((f) => f.key), SERVICES_KEY];
+
+function tokenValue(text: string): string {
+  const t = text.trim();
+  if (t.length < 16) throw new InvalidValueError('must be at least 16 characters (it guards the API and UI on the network)');
+  if (/\s/.test(t)) throw new InvalidValueError('must not contain whitespace');
+  return t;
+}
+
+function storePathValue(text: string): string {
+  const t = text.trim();
+  if (t === '') throw new InvalidValueError('must be a file path or ":memory:"');
+  return t;
+}
+
+function retentionValue(text: string): number {
+  const ms = parseDuration(text);
+  if (ms < 60_000) throw new InvalidValueError(`must be at least 1m, got "${text}"`);
+  return ms;
+}
 
 function durationValue(text: string): number {
   const ms = parseDuration(text);

@@ -22,6 +22,12 @@ export interface L7Config {
   redactSecrets: boolean;
   /** Keep query strings in url.path (they often carry tokens). */
   keepQuery: boolean;
+  /** Keep SQL literals in db.query.text (they carry user data; normalised to `?` by default). */
+  keepSqlLiterals: boolean;
+  /** DNS (UDP and TCP) is recognised by this port on either end. */
+  dnsPort: number;
+  /** TLS plaintext by uprobes on OpenSSL/GnuTLS (each SSL call then costs a uprobe trap, ~10 µs here). */
+  tls: boolean;
   /** Records kept for /api/v1/requests. */
   recentLimit: number;
   /**
@@ -37,8 +43,21 @@ export interface L7Config {
   routes: string[];
 }
 
+/** The embedded store behind the UI and history (SQLite). */
+export interface StoreConfig {
+  /** Database file; ":memory:" keeps nothing on disk. */
+  path: string;
+  /** Records older than this are deleted. */
+  retentionMs: number;
+  /** The file (with its WAL) is kept under this many bytes by deleting the oldest records. */
+  maxBytes: number;
+}
+
 export interface SondeConfig {
   listen: { host: string; port: number };
+  /** Required on the API and UI when `listen` is not a loopback address; null = none. */
+  authToken: string | null;
+  store: StoreConfig;
   healthListen: { host: string; port: number };
   /** null = run until signalled. */
   durationMs: number | null;
@@ -67,6 +86,8 @@ export const DURATION_MAX_MS = 2_147_483_647;
 export function defaultConfig(): SondeConfig {
   return {
     listen: { host: '127.0.0.1', port: 8080 },
+    authToken: null,
+    store: { path: '/var/lib/sonde/sonde.db', retentionMs: 24 * 3600_000, maxBytes: 1024 ** 3 },
     healthListen: { host: '127.0.0.1', port: 8081 },
     durationMs: null,
     logLevel: 'info',
@@ -78,6 +99,9 @@ export function defaultConfig(): SondeConfig {
       maxSegmentsPerSecond: 40_000,
       redactSecrets: true,
       keepQuery: false,
+      keepSqlLiterals: false,
+      dnsPort: 53,
+      tls: true,
       recentLimit: 10_000,
       recordBudgetPerSecond: 10_000,
       maxRoutesPerService: 100,
