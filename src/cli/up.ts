@@ -117,6 +117,16 @@ export async function runUp(config: SondeConfig): Promise<number> {
         log.warn(`${l7Problem} — TCP flows and metrics still run`);
       }
     }
+    const correlator = pipeline.correlator;
+    // Process starts, for history: which program ran when (argv is never stored).
+    correlator.addExecListener((e) => store.addProcessEvent({
+      time: new Date().toISOString(),
+      kind: 'exec',
+      pid: e.pid,
+      comm: e.comm,
+      exe: e.filename || null,
+      service_name: correlator.serviceOf(e.pid, e.comm, null),
+    }));
     registerSelfMetrics(registry, pipeline, l7);
     for (const d of pipeline.degraded) log.warn(`degraded: ${d.program} did not attach (${d.reason}); lost: ${d.lost}`);
     log.info(`sonde ${SONDE_VERSION} ready in ${Date.now() - started} ms: UI and API on http://${hostPort(a)}/ (metrics at /metrics), health on http://${hostPort(h)}/readyz`);

@@ -9,7 +9,7 @@ import type {
 export const SPAN_COLUMNS = [
   'start_ms', 'duration_ms', 'duration_class', 'protocol', 'side', 'pid', 'comm', 'exe', 'service_name', 'peer_service',
   'local_addr', 'local_port', 'remote_addr', 'remote_port', 'operation', 'resource', 'status', 'error',
-  'request_bytes', 'response_bytes', 'sample_weight', 'problem', 'search', 'attributes',
+  'request_bytes', 'response_bytes', 'sample_weight', 'problem', 'search', 'attributes', 'tls',
 ] as const;
 
 export const FLOW_COLUMNS = [
@@ -50,7 +50,7 @@ export function spanParams(s: StoreSpan, startMs: number): unknown[] {
   return [
     startMs, s.duration_ms, durationClass(s.duration_ms), s.protocol, s.side, s.pid, s.comm, s.exe, s.service_name, s.peer_service,
     s.local_addr, s.local_port, s.remote_addr, s.remote_port, s.operation, s.resource, s.status, s.error ? 1 : 0,
-    s.request_bytes, s.response_bytes, s.sample_weight, s.problem, searchText(s), JSON.stringify(s.attributes),
+    s.request_bytes, s.response_bytes, s.sample_weight, s.problem, searchText(s), JSON.stringify(s.attributes), s.tls === true ? 1 : 0,
   ];
 }
 
@@ -112,6 +112,7 @@ export function rowToSpan(r: Row): StoredSpan {
     response_bytes: num(r['response_bytes']),
     sample_weight: num(r['sample_weight']),
     problem: strOrNull(r['problem']),
+    tls: num(r['tls']) !== 0,
     attributes: attributesOf(r['attributes']),
   };
 }

@@ -35,6 +35,8 @@ export interface StoreSpan {
   response_bytes: number;
   sample_weight: number;
   problem: string | null;
+  /** Captured as TLS plaintext (uprobes); absent is false. */
+  tls?: boolean;
   attributes: Record<string, StoreAttributeValue>;
 }
 

@@ -1,7 +1,7 @@
 import type { Database } from 'better-sqlite3';
 
 /** `PRAGMA user_version` of the layout below; a file with another version is not read. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 // Raw records keep their times as epoch ms (integers index and compare cheaply); the API's
 // RFC 3339 strings are made when rows are read. `status` has no declared type, so SQLite keeps
@@ -38,7 +38,8 @@ CREATE TABLE spans (
   sample_weight REAL NOT NULL,
   problem TEXT,
   search TEXT NOT NULL,
-  attributes TEXT NOT NULL
+  attributes TEXT NOT NULL,
+  tls INTEGER NOT NULL DEFAULT 0
 );
 -- The time index carries the text \`q\` searches, so a search reads this index, not the rows.
 CREATE INDEX spans_time ON spans(start_ms, search);

@@ -52,6 +52,22 @@ describe('SqliteStore: writing', () => {
     store.close();
   });
 
+  it('keeps whether a span was TLS, and process starts', () => {
+    const path = join(dir(), 'sonde.db');
+    const { store } = open(path);
+    store.add(testSpan(T0 - 2, { resource: '/plain' }));
+    store.add({ ...testSpan(T0 - 1, { resource: '/secure' }), tls: true });
+    store.addProcessEvent({ time: iso(T0 - 5), kind: 'exec', pid: 42, comm: 'curl', exe: '/usr/bin/curl', service_name: 'curl' });
+    store.flush();
+    const [secure, plain] = store.spans({}, 10, 0).items;
+    assert.equal(secure?.resource, '/secure');
+    assert.equal(secure?.tls, true);
+    assert.equal(plain?.tls, false);
+    assert.equal(store.stats.rows.process_events, 1);
+    assert.equal(countInFile(path, 'process_events'), 1);
+    store.close();
+  });
+
   it('drops and counts records past the buffer capacity', () => {
     const { store } = open(':memory:', { bufferCapacity: 100 });
     for (let i = 0; i < 150; i++) store.add(testSpan(T0 - i));
