@@ -35,6 +35,7 @@ export function testSpan(startMs: number, fields: Partial<StoreSpan> = {}): Stor
     response_bytes: 1000,
     sample_weight: 1,
     problem: null,
+    tls: false,
     attributes: { 'http.request.method': 'GET', 'http.route': '/items/{id}' },
     ...fields,
   };
