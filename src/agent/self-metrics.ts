@@ -24,6 +24,11 @@ export function registerSelfMetrics(registry: MetricRegistry, flows: FlowPipelin
   const l7SegmentsShed = registry.counter({ name: 'sonde_l7_segments_shed_total', help: 'TCP segments of HTTP connections not captured because the segment budget (l7.max_segments_per_second) was spent.', labelNames: [] as const });
   const l7ConnectionsShed = registry.counter({ name: 'sonde_l7_connections_shed_total', help: 'Times an HTTP connection was paused from capture (for 1 s) because the segment budget was spent.', labelNames: [] as const });
   const l7Connections = registry.gauge({ name: 'sonde_l7_connections', help: 'Connections being parsed for L7 records.', labelNames: [] as const });
+  const l7Datagrams = registry.counter({ name: 'sonde_l7_datagrams_captured_total', help: 'DNS datagrams (UDP) copied from the kernel.', labelNames: [] as const });
+  const tlsCalls = registry.counter({ name: 'sonde_tls_calls_total', help: 'SSL/GnuTLS read and write calls seen by the TLS uprobes (each costs a uprobe trap).', labelNames: [] as const });
+  const tlsUnbound = registry.counter({ name: 'sonde_tls_unbound_calls_total', help: 'TLS calls whose TLS object was not yet tied to a socket when they happened.', labelNames: [] as const });
+  const tlsPlaintextDropped = registry.counter({ name: 'sonde_tls_plaintext_dropped_total', help: 'TLS plaintext chunks dropped because their TLS object was never tied to a socket.', labelNames: [] as const });
+  const tlsAttachFailures = registry.counter({ name: 'sonde_tls_attach_failures_total', help: 'Binaries whose TLS functions could not be probed.', labelNames: [] as const });
 
   const last = new Map<string, number>();
   const advance = (key: string, total: number, inc: (delta: number) => void): void => {
@@ -56,6 +61,11 @@ export function registerSelfMetrics(registry: MetricRegistry, flows: FlowPipelin
       advance('l7.shed.segments', k.segmentsShed, (d) => l7SegmentsShed.inc({}, d));
       advance('l7.shed.connections', k.connectionsShed, (d) => l7ConnectionsShed.inc({}, d));
       l7Connections.set({}, l7.connections.size);
+      advance('l7.datagrams', k.datagramsCaptured, (d) => l7Datagrams.inc({}, d));
+      advance('tls.calls', k.tlsCalls, (d) => tlsCalls.inc({}, d));
+      advance('tls.unbound', k.tlsUnbound, (d) => tlsUnbound.inc({}, d));
+      advance('tls.plaintext.dropped', l7.tlsPlaintext.stats.dropped, (d) => tlsPlaintextDropped.inc({}, d));
+      if (l7.tls !== null) advance('tls.attach.failures', l7.tls.stats.attachFailures, (d) => tlsAttachFailures.inc({}, d));
     }
     const usage = process.cpuUsage();
     advance('cpu', (usage.user + usage.system) / 1e6, (d) => cpu.inc({}, d));

@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import { FlowPipeline } from '../agent/flow-pipeline.js';
 import { L7Pipeline } from '../agent/l7-pipeline.js';
 import { registerSelfMetrics } from '../agent/self-metrics.js';
+import { isOwnTraffic, type AgentEndpoints } from '../agent/own-traffic.js';
 import type { SondeConfig } from '../config/schema.js';
 import { Logger } from '../lib/logger.js';
 import { createApiServer } from '../server/api-server.js';
@@ -85,6 +86,7 @@ export async function runUp(config: SondeConfig): Promise<number> {
     const h = await listen(health, config.healthListen, '--health-listen');
     servers.push(api);
     const a = await listen(api, config.listen, '--listen');
+    const self: AgentEndpoints = { pid: process.pid, listeners: [a, h] };
     pipeline = await FlowPipeline.start({
       tableSize: config.flows.tableSize,
       rules: config.services,
@@ -108,7 +110,9 @@ export async function runUp(config: SondeConfig): Promise<number> {
           keepSqlLiterals: config.l7.keepSqlLiterals,
           dnsPort: config.l7.dnsPort,
           tls: config.l7.tls,
-          onExchange: (x) => l7Telemetry.record(x),
+          onExchange: (x) => {
+            if (!isOwnTraffic(x, self)) l7Telemetry.record(x);
+          },
           onError: (err) => log.warn(`l7: ${(err as Error).message}`),
         });
       } catch (err) {
