@@ -4,6 +4,7 @@
 
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { mulberry32, pick, type Rng } from '../fuzz-kit.js';
 import type { ProtocolExchange } from '../exchange.js';
 import { DnsParser } from './parser.js';
 import { looksLikeDnsQuery, looksLikeDnsResponse, looksLikeDnsTcpQuery, looksLikeDnsTcpResponse } from './detect.js';
@@ -31,27 +32,13 @@ RESPONSES.push(
 /** Bytes that steer mutations toward the parser's decisions: pointers, label lengths, flags. */
 const SPECIAL = [0x00, 0xc0, 0xc0, 0x0c, 0x3f, 0x40, 0x80, 0xff, 0x01, 0x81, 0x29];
 
-/** mulberry32: small, seedable, good enough to spread inputs. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const pick = <T>(r: () => number, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
-
-function randomBytes(r: () => number, max: number): Uint8Array {
+function randomBytes(r: Rng, max: number): Uint8Array {
   const out = new Uint8Array(Math.floor(r() * max));
   for (let i = 0; i < out.length; i++) out[i] = r() < 0.3 ? pick(r, SPECIAL) : Math.floor(r() * 256);
   return out;
 }
 
-function mutate(r: () => number, input: Uint8Array): Uint8Array {
+function mutate(r: Rng, input: Uint8Array): Uint8Array {
   let b = input;
   const count = Math.floor(r() * 4);
   for (let k = 0; k < count; k++) {
@@ -79,7 +66,7 @@ function mutate(r: () => number, input: Uint8Array): Uint8Array {
   return b;
 }
 
-function message(r: () => number, response: boolean): Uint8Array {
+function message(r: Rng, response: boolean): Uint8Array {
   const roll = r();
   if (roll < 0.1) return randomBytes(r, 80);
   const source = pick(r, response ? RESPONSES : QUERIES);
@@ -104,7 +91,7 @@ function checkExchange(e: ProtocolExchange, transport: string): void {
 describe('DNS fuzz', () => {
   it(`${ITERATIONS} random and mutated datagram flows never throw, stay bounded and account for every byte`, { timeout: 120_000 }, () => {
     const seed = 0xd05;
-    const r = rng(seed);
+    const r = mulberry32(seed);
     const started = Date.now();
     let exchanges = 0;
     for (let iter = 0; iter < ITERATIONS; iter++) {
@@ -153,7 +140,7 @@ describe('DNS fuzz', () => {
   const tcpTitle = `${ITERATIONS} random and mutated TCP streams at random split points never throw, stay bounded and account for every byte`;
   it(tcpTitle, { timeout: 120_000 }, () => {
     const seed = 0x7c9;
-    const r = rng(seed);
+    const r = mulberry32(seed);
     const started = Date.now();
     let exchanges = 0;
     for (let iter = 0; iter < ITERATIONS; iter++) {
@@ -210,7 +197,7 @@ describe('DNS fuzz', () => {
 
   it('any segmentation of a TCP stream without gaps gives the same exchanges as the whole stream', () => {
     const seed = 0x5e9;
-    const r = rng(seed);
+    const r = mulberry32(seed);
     const run = (client: Uint8Array[], server: Uint8Array[]): ProtocolExchange[] => {
       const p = DnsParser.stream();
       const out: ProtocolExchange[] = [];
@@ -236,7 +223,7 @@ describe('DNS fuzz', () => {
   });
 
   it('parseDnsMessage and detection on random and mutated bytes: no throw, names capped', () => {
-    const r = rng(0xa11);
+    const r = mulberry32(0xa11);
     for (let iter = 0; iter < ITERATIONS; iter++) {
       const b = message(r, r() < 0.5);
       const parsed = parseDnsMessage(b);

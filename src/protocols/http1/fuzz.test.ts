@@ -4,6 +4,10 @@
 
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import {
+  ChunkFeeder, concatBytes, exchangeBytes, forEachSeededCase, insertDigits, mulberry32, mutateBytes, pick, randomPieces, steeredBytes,
+  type ChunkPlan, type MutationPlan, type Rng, type Steering,
+} from '../fuzz-kit.js';
 import { Http1Connection } from './connection.js';
 import { Http1MessageParser } from './message-parser.js';
 import { untimed } from './testkit.js';
@@ -13,7 +17,7 @@ import {
   NODE_CHUNKED_TRAILERS, NODE_CHUNKED_UPLOAD, NODE_CLOSE_DELIMITED, PYTHON_GET, PYTHON_HEAD, RFC6455_WEBSOCKET,
   bytes, joined,
 } from './fixtures.js';
-import type { Http1Exchange, Http1Message } from './types.js';
+import type { Http1Message } from './types.js';
 
 const ITERATIONS = 100_000;
 /** The internal buffer never grows past the limit; nothing else in a parser grows with input. */
@@ -31,88 +35,23 @@ const TOKENS = [
   'Expect: 100-continue', ': ', ';ext=1', '0\r\n\r\n', 'ffff', '12', '/', '*', ' ', 'Host: x',
 ].map(bytes);
 
-/** mulberry32: small, seedable, good enough to spread inputs. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
-
-function randomBytes(r: () => number, max: number): Uint8Array {
-  const parts: Uint8Array[] = [];
-  let n = 0;
-  const target = Math.floor(r() * max);
-  while (n < target) {
-    let p: Uint8Array;
-    if (r() < 0.5) p = TOKENS[Math.floor(r() * TOKENS.length)]!;
-    else {
-      p = new Uint8Array(1 + Math.floor(r() * 8));
-      for (let i = 0; i < p.length; i++) p[i] = Math.floor(r() * 256);
-    }
-    parts.push(p);
-    n += p.length;
-  }
-  return concat(parts);
-}
-
-function mutate(r: () => number, input: Uint8Array): Uint8Array {
-  let b = input;
-  const count = Math.floor(r() * 5);
-  for (let k = 0; k < count; k++) {
-    const at = Math.floor(r() * (b.length + 1));
-    switch (Math.floor(r() * 6)) {
-      case 0: // flip a byte
-        if (b.length > 0) { b = b.slice(); b[Math.min(at, b.length - 1)] = Math.floor(r() * 256); }
-        break;
-      case 1: // insert a token
-        b = concat([b.subarray(0, at), TOKENS[Math.floor(r() * TOKENS.length)]!, b.subarray(at)]);
-        break;
-      case 2: // delete a run
-        b = concat([b.subarray(0, at), b.subarray(Math.min(b.length, at + 1 + Math.floor(r() * 20)))]);
-        break;
-      case 3: // duplicate a run
-        b = concat([b.subarray(0, at), b.subarray(at, at + Math.floor(r() * 60)), b.subarray(at)]);
-        break;
-      case 4: // truncate
-        b = b.subarray(0, at);
-        break;
-      default: // digits into a length
-        b = concat([b.subarray(0, at), bytes(String(Math.floor(r() * 100000))), b.subarray(at)]);
-    }
-  }
-  return b;
-}
+const CHUNKS: ChunkPlan = { maxTickNs: 1000, largeChunk: 300, gapChance: 0.05, extraGapChance: 0.02, maxExtraGap: 3000 };
+const STEERING: Steering = { tokens: TOKENS, tokenChance: 0.5, maxRandomRun: 8 };
+const MUTATIONS: MutationPlan = { tokens: TOKENS, minEdits: 0, extraEdits: 5, special: insertDigits };
 
 interface Feed { client: Uint8Array; server: Uint8Array }
 
-function makeInput(r: () => number): Feed {
-  if (r() < 0.2) return { client: randomBytes(r, 600), server: randomBytes(r, 600) };
+function makeInput(r: Rng): Feed {
+  if (r() < 0.2) return { client: steeredBytes(r, Math.floor(r() * 600), STEERING), server: steeredBytes(r, Math.floor(r() * 600), STEERING) };
   const n = 1 + Math.floor(r() * 3);
   const client: Uint8Array[] = [];
   const server: Uint8Array[] = [];
   for (let i = 0; i < n; i++) {
-    const src = SOURCES[Math.floor(r() * SOURCES.length)]!;
-    client.push(r() < 0.5 ? mutate(r, src.client) : src.client);
-    server.push(r() < 0.5 ? mutate(r, src.server) : src.server);
+    const src = pick(r, SOURCES);
+    client.push(r() < 0.5 ? mutateBytes(r, src.client, MUTATIONS) : src.client);
+    server.push(r() < 0.5 ? mutateBytes(r, src.server, MUTATIONS) : src.server);
   }
-  return { client: concat(client), server: concat(server) };
+  return { client: concatBytes(client), server: concatBytes(server) };
 }
 
 function checkMessage(m: Http1Message | null): void {
@@ -124,69 +63,42 @@ function checkMessage(m: Http1Message | null): void {
 
 describe('HTTP/1 fuzz', () => {
   it(`${ITERATIONS} random and mutated streams at random split points never throw, stay bounded and account for every byte`, { timeout: 120_000 }, () => {
-    const r = rng(0x5eed);
     const started = Date.now();
     let exchangesSeen = 0;
-    for (let iter = 0; iter < ITERATIONS; iter++) {
+    forEachSeededCase(0x5eed, ITERATIONS, (r, iter) => {
       const { client, server } = makeInput(r);
       const maxHeaderBytes = r() < 0.3 ? 256 : 16 * 1024;
       const maxPendingExchanges = r() < 0.2 ? 2 : 128;
       const conn = new Http1Connection({ maxHeaderBytes, maxPendingExchanges });
-      const out: Http1Exchange[] = [];
-      let ci = 0;
-      let si = 0;
-      let clientTotal = 0;
-      let serverTotal = 0;
-      let now = 0;
-      while (ci < client.length || si < server.length) {
-        now += 1 + Math.floor(r() * 1000);
-        const toClient = si >= server.length || (ci < client.length && r() < 0.5);
-        const data = toClient ? client : server;
-        const at = toClient ? ci : si;
-        const len = Math.min(data.length - at, 1 + Math.floor(r() * (r() < 0.3 ? 8 : 300)));
-        const roll = r();
-        if (roll < 0.05) {
-          // Capture lost these bytes: only their count arrives.
-          out.push(...(toClient ? conn.clientGap(len, now) : conn.serverGap(len, now)));
-        } else {
-          out.push(...(toClient ? conn.client(data.subarray(at, at + len), now) : conn.server(data.subarray(at, at + len), now)));
-        }
-        if (toClient) { ci += len; clientTotal += len; } else { si += len; serverTotal += len; }
-        if (roll > 0.98) {
-          // A gap of bytes that never were in `data` (beyond the capture prefix).
-          const extra = 1 + Math.floor(r() * 3000);
-          out.push(...(toClient ? conn.clientGap(extra, now) : conn.serverGap(extra, now)));
-          if (toClient) clientTotal += extra; else serverTotal += extra;
-        }
+      const feeder = new ChunkFeeder(r, conn, CHUNKS, () => {
         assert.ok(conn.bufferedBytes <= maxHeaderBytes + BUFFER_SLACK, `buffered ${conn.bufferedBytes}`);
         assert.ok(conn.bufferCapacity <= maxHeaderBytes + BUFFER_SLACK, `buffer size ${conn.bufferCapacity}`);
         assert.ok(conn.pendingExchanges <= maxPendingExchanges, `pending ${conn.pendingExchanges}`);
-      }
-      out.push(...conn.close(now + 1));
+      });
+      feeder.both(client, server);
+      const out = feeder.out;
+      out.push(...conn.close(feeder.nowNs + 1));
       assert.equal(conn.pendingExchanges, 0);
-      let reqBytes = 0;
-      let resBytes = 0;
       for (const e of out) {
-        reqBytes += e.requestBytes;
-        resBytes += e.responseBytes;
         checkMessage(e.request);
         checkMessage(e.response);
         assert.ok(e.startNs <= e.endNs, `exchange ${e.startNs} > ${e.endNs}`);
       }
-      assert.equal(reqBytes + conn.ignoredClientBytes, clientTotal, `client bytes, iteration ${iter}`);
-      assert.equal(resBytes + conn.ignoredServerBytes, serverTotal, `server bytes, iteration ${iter}`);
+      const { request, response } = exchangeBytes(out);
+      assert.equal(request + conn.ignoredClientBytes, feeder.clientTotal, `client bytes, iteration ${iter}`);
+      assert.equal(response + conn.ignoredServerBytes, feeder.serverTotal, `server bytes, iteration ${iter}`);
       exchangesSeen += out.length;
       // Detection must not throw either, on any prefix.
       looksLikeHttp1Request(client.subarray(0, 64));
       looksLikeHttp1Response(server.subarray(0, 64));
-    }
+    });
     assert.ok(exchangesSeen > ITERATIONS, 'inputs produce exchanges, not only noise');
     // Not a timing assertion: printed so a slowdown is visible in the test log.
     console.log(`# fuzz: ${ITERATIONS} inputs, ${exchangesSeen} exchanges, ${Date.now() - started} ms`);
   });
 
   it('any segmentation of a mutated stream gives the same messages as the whole stream', () => {
-    const r = rng(0xc0ffee);
+    const r = mulberry32(0xc0ffee);
     const run = (kind: 'request' | 'response', pieces: Uint8Array[], maxHeaderBytes: number): unknown[] => {
       const out: unknown[] = [];
       const p = new Http1MessageParser(kind, { onHead() {}, onMessage: (m) => out.push(untimed(m)) }, { maxHeaderBytes });
@@ -200,12 +112,7 @@ describe('HTTP/1 fuzz', () => {
       const { client, server } = makeInput(r);
       const maxHeaderBytes = r() < 0.5 ? 256 : 16 * 1024;
       for (const [kind, data] of [['request', client], ['response', server]] as const) {
-        const pieces: Uint8Array[] = [];
-        for (let i = 0; i < data.length;) {
-          const n = 1 + Math.floor(r() * (r() < 0.5 ? 4 : 64));
-          pieces.push(data.subarray(i, i + n));
-          i += n;
-        }
+        const pieces = randomPieces(r, data, 4, 64);
         assert.deepEqual(run(kind, pieces, maxHeaderBytes), run(kind, [data], maxHeaderBytes), `${kind}, iteration ${iter}`);
       }
     }

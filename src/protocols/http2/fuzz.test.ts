@@ -6,6 +6,10 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { indexed, literal, sizeUpdate } from '../hpack/testkit.js';
 import type { ProtocolExchange } from '../exchange.js';
+import {
+  ChunkFeeder, exchangeBytes, forEachSeededCase, mulberry32, mutateBytes, pick, steeredBytes, type ChunkPlan, type MutationPlan,
+  type Rng, type Steering,
+} from '../fuzz-kit.js';
 import { looksLikeHttp2Frames, looksLikeHttp2Preface } from './detect.js';
 import { ALL_CAPTURES, sideBytes } from './fixtures.js';
 import { Http2Parser } from './parser.js';
@@ -55,71 +59,21 @@ const TOKENS: Uint8Array[] = [
   Uint8Array.of(0xff, 0xff, 0xff), Uint8Array.of(0x80), Uint8Array.of(0xbe), Uint8Array.of(0x3f, 0xe1, 0x1f), grpcMessage('g'),
 ];
 
-/** mulberry32: small, seedable, good enough to spread inputs. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const CHUNKS: ChunkPlan = { maxTickNs: 1000, largeChunk: 400, gapChance: 0.04, extraGapChance: 0.02, maxExtraGap: 20000 };
+const STEERING: Steering = { tokens: TOKENS, tokenChance: 0.5, maxRandomRun: 12 };
+const MUTATIONS: MutationPlan = { tokens: TOKENS, minEdits: 0, extraEdits: 4 };
 
-function randomBytes(r: () => number, max: number): Uint8Array {
-  const parts: Uint8Array[] = [];
-  let n = 0;
-  const target = Math.floor(r() * max);
-  while (n < target) {
-    let p: Uint8Array;
-    if (r() < 0.5) p = TOKENS[Math.floor(r() * TOKENS.length)]!;
-    else {
-      p = new Uint8Array(1 + Math.floor(r() * 12));
-      for (let i = 0; i < p.length; i++) p[i] = Math.floor(r() * 256);
-    }
-    parts.push(p);
-    n += p.length;
-  }
-  return concatBytes(...parts);
-}
-
-function mutate(r: () => number, input: Uint8Array): Uint8Array {
-  let b = input;
-  const count = Math.floor(r() * 4);
-  for (let k = 0; k < count; k++) {
-    const at = Math.floor(r() * (b.length + 1));
-    switch (Math.floor(r() * 5)) {
-      case 0: // flip a byte
-        if (b.length > 0) { b = b.slice(); b[Math.min(at, b.length - 1)] = Math.floor(r() * 256); }
-        break;
-      case 1: // insert a token
-        b = concatBytes(b.subarray(0, at), TOKENS[Math.floor(r() * TOKENS.length)]!, b.subarray(at));
-        break;
-      case 2: // delete a run
-        b = concatBytes(b.subarray(0, at), b.subarray(Math.min(b.length, at + 1 + Math.floor(r() * 20))));
-        break;
-      case 3: // duplicate a run
-        b = concatBytes(b.subarray(0, at), b.subarray(at, at + Math.floor(r() * 60)), b.subarray(at));
-        break;
-      default: // truncate
-        b = b.subarray(0, at);
-    }
-  }
-  return b;
-}
-
-function makeInput(r: () => number): Conn {
+function makeInput(r: Rng): Conn {
   if (r() < 0.15) {
     const withPreface = r() < 0.5;
-    return { client: concatBytes(withPreface ? PREFACE : new Uint8Array(0), randomBytes(r, 400)), server: randomBytes(r, 400) };
+    return { client: concatBytes(withPreface ? PREFACE : new Uint8Array(0), steeredBytes(r, Math.floor(r() * 400), STEERING)), server: steeredBytes(r, Math.floor(r() * 400), STEERING) };
   }
-  const src = SOURCES[Math.floor(r() * SOURCES.length)]!;
+  const src = pick(r, SOURCES);
   let { client, server } = src;
   // Large sources only now and then, and mostly cut short, to keep the run fast.
   if (server.length > 4000 && r() < 0.8) server = server.subarray(0, 200 + Math.floor(r() * 2000));
-  if (r() < 0.6) client = mutate(r, client);
-  if (r() < 0.6) server = mutate(r, server);
+  if (r() < 0.6) client = mutateBytes(r, client, MUTATIONS);
+  if (r() < 0.6) server = mutateBytes(r, server, MUTATIONS);
   if (r() < 0.1) client = client.subarray(Math.floor(r() * Math.min(client.length, 120))); // mid-stream start
   if (r() < 0.1) server = server.subarray(Math.floor(r() * Math.min(server.length, 120)));
   return { client, server };
@@ -137,70 +91,36 @@ function checkExchange(e: ProtocolExchange): void {
 
 describe('HTTP/2 fuzz', () => {
   it(`${ITERATIONS} random and mutated connections at random split points never throw, stay bounded and account for every byte`, { timeout: 120_000 }, () => {
-    const seed = 0x5eed2;
-    const r = rng(seed);
     const started = Date.now();
     let exchangesSeen = 0;
-    for (let iter = 0; iter < ITERATIONS; iter++) {
+    forEachSeededCase(0x5eed2, ITERATIONS, (r) => {
       const { client, server } = makeInput(r);
       const maxPending = r() < 0.2 ? 1 + Math.floor(r() * 3) : 256;
       const upgrade = r() < 0.05 ? { afterUpgrade: { method: 'GET', path: '/up' } } : {};
       const parser = new Http2Parser({ maxPending, ...upgrade });
-      const out: ProtocolExchange[] = [];
-      let ci = 0;
-      let si = 0;
-      let clientTotal = 0;
-      let serverTotal = 0;
-      let now = 0;
-      try {
-        while (ci < client.length || si < server.length) {
-          now += 1 + Math.floor(r() * 1000);
-          const toClient = si >= server.length || (ci < client.length && r() < 0.5);
-          const src = toClient ? client : server;
-          const at = toClient ? ci : si;
-          const len = Math.min(src.length - at, 1 + Math.floor(r() * (r() < 0.3 ? 8 : 400)));
-          const roll = r();
-          if (roll < 0.04) {
-            out.push(...(toClient ? parser.clientGap(len, now) : parser.serverGap(len, now)));
-          } else {
-            const piece = src.subarray(at, at + len);
-            out.push(...(toClient ? parser.client(piece, now) : parser.server(piece, now)));
-          }
-          if (toClient) { ci += len; clientTotal += len; } else { si += len; serverTotal += len; }
-          if (roll > 0.98) {
-            // Bytes that never were in the input (past the capture prefix).
-            const extra = 1 + Math.floor(r() * 20000);
-            out.push(...(toClient ? parser.clientGap(extra, now) : parser.serverGap(extra, now)));
-            if (toClient) clientTotal += extra; else serverTotal += extra;
-          }
-          assert.ok(parser.bufferedBytes <= MAX_BUFFERED, `buffered ${parser.bufferedBytes}`);
-          assert.ok(parser.pendingStreams <= maxPending, `pending ${parser.pendingStreams}`);
-        }
-        out.push(...parser.close(now + 1));
-        assert.equal(parser.pendingStreams, 0);
-        let req = 0;
-        let res = 0;
-        for (const e of out) {
-          checkExchange(e);
-          req += e.requestBytes;
-          res += e.responseBytes;
-        }
-        assert.equal(req + parser.ignoredClientBytes, clientTotal, 'client bytes');
-        assert.equal(res + parser.ignoredServerBytes, serverTotal, 'server bytes');
-        looksLikeHttp2Preface(client.subarray(0, 32));
-        looksLikeHttp2Frames(server.subarray(0, 64), 'server');
-      } catch (err) {
-        throw new Error(`seed ${seed}, iteration ${iter}: ${(err as Error).message}`, { cause: err });
-      }
+      const feeder = new ChunkFeeder(r, parser, CHUNKS, () => {
+        assert.ok(parser.bufferedBytes <= MAX_BUFFERED, `buffered ${parser.bufferedBytes}`);
+        assert.ok(parser.pendingStreams <= maxPending, `pending ${parser.pendingStreams}`);
+      });
+      feeder.both(client, server);
+      const out = feeder.out;
+      out.push(...parser.close(feeder.nowNs + 1));
+      assert.equal(parser.pendingStreams, 0);
+      for (const e of out) checkExchange(e);
+      const { request, response } = exchangeBytes(out);
+      assert.equal(request + parser.ignoredClientBytes, feeder.clientTotal, 'client bytes');
+      assert.equal(response + parser.ignoredServerBytes, feeder.serverTotal, 'server bytes');
+      looksLikeHttp2Preface(client.subarray(0, 32));
+      looksLikeHttp2Frames(server.subarray(0, 64), 'server');
       exchangesSeen += out.length;
-    }
+    });
     assert.ok(exchangesSeen > ITERATIONS / 2, `inputs produce exchanges, not only noise (${exchangesSeen})`);
     // Not a timing assertion: printed so a slowdown is visible in the test log.
     console.log(`# fuzz: ${ITERATIONS} inputs, ${exchangesSeen} exchanges, ${Date.now() - started} ms`);
   });
 
   it('any segmentation of an unmutated connection gives the same exchanges', () => {
-    const r = rng(0xc0ffee);
+    const r = mulberry32(0xc0ffee);
     const strip = (e: ProtocolExchange): unknown => ({ ...e, startNs: 0, endNs: 0 });
     for (let iter = 0; iter < 500; iter++) {
       const src = SOURCES[iter % SOURCES.length]!;

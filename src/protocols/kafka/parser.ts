@@ -8,9 +8,11 @@
 
 import type { Attributes, ExchangeProblem, ProtocolExchange, ProtocolParser, ProtocolParserOptions } from '../exchange.js';
 import { API_FETCH, API_PRODUCE, apiName } from './api.js';
+import { FramedConnection } from '../framed-connection.js';
+import { FrameStream, type Frame, type FrameRule } from '../length-prefixed-frames.js';
+import { PendingById } from '../pending-by-id.js';
 import { looksLikeKafkaRequest } from './detect.js';
 import { kafkaErrorName } from './errors.js';
-import { FrameStream, type Frame, type FrameRule } from './frame-stream.js';
 import { KAFKA_REQUEST_HEADER_BYTES, readKafkaRequest, type KafkaRequest } from './requests.js';
 import {
   KAFKA_RESPONSE_HEADER_BYTES, readKafkaResponse, responseCorrelationId, type AnsweredRequest,
@@ -38,20 +40,16 @@ interface Pending {
 }
 
 export class KafkaParser implements ProtocolParser {
-  private readonly requests: FrameStream;
-  private readonly responses: FrameStream;
-  private readonly maxPending: number;
-  /** Unanswered requests by correlation id; insertion order = age. */
-  private readonly pending = new Map<number, Pending>();
+  private readonly wire: FramedConnection;
+  /** Unanswered requests by correlation id. */
+  private readonly pending: PendingById<Pending>;
   private out: ProtocolExchange[] = [];
-  private closed = false;
-  private lateClient = 0;
-  private lateServer = 0;
   private lastCorrelationId: number | null = null;
 
   constructor(options: KafkaParserOptions = {}) {
     const maxPending = options.maxPending;
-    this.maxPending = typeof maxPending === 'number' && Number.isFinite(maxPending) ? Math.max(1, Math.floor(maxPending)) : DEFAULT_MAX_PENDING;
+    const capacity = typeof maxPending === 'number' && Number.isFinite(maxPending) ? Math.max(1, Math.floor(maxPending)) : DEFAULT_MAX_PENDING;
+    this.pending = new PendingById<Pending>(capacity, (p, nowNs) => this.giveUp(p.exchange, nowNs));
     const kept = options.maxKeptBytes;
     const maxKept = typeof kept === 'number' && Number.isFinite(kept) ? Math.max(MIN_KEPT, Math.floor(kept)) : DEFAULT_MAX_KEPT;
     const requestRule: FrameRule = {
@@ -61,7 +59,7 @@ export class KafkaParser implements ProtocolParser {
         return requestLength(head);
       },
     };
-    this.requests = new FrameStream(requestRule, maxKept, {
+    const requests = new FrameStream(requestRule, maxKept, {
       frame: (f) => this.onRequest(f),
       junk: (n, start, end) => this.onJunk('client', n, start, end),
     });
@@ -75,47 +73,41 @@ export class KafkaParser implements ProtocolParser {
         return length;
       },
     };
-    this.responses = new FrameStream(responseRule, maxKept, {
+    const responses = new FrameStream(responseRule, maxKept, {
       frame: (f) => this.onResponse(f),
       junk: (n, start, end) => this.onJunk('server', n, start, end),
     });
+    this.wire = new FramedConnection(requests, responses);
   }
 
   client(bytes: Uint8Array, nowNs: number): ProtocolExchange[] {
-    if (this.closed) this.lateClient += bytes.length;
-    else this.requests.push(bytes, nowNs);
+    this.wire.client(bytes, nowNs);
     return this.take();
   }
 
   server(bytes: Uint8Array, nowNs: number): ProtocolExchange[] {
-    if (this.closed) this.lateServer += bytes.length;
-    else this.responses.push(bytes, nowNs);
+    this.wire.server(bytes, nowNs);
     return this.take();
   }
 
   clientGap(n: number, nowNs: number): ProtocolExchange[] {
-    if (this.closed) { if (n > 0) this.lateClient += n; } else this.requests.gap(n, nowNs);
+    this.wire.clientGap(n, nowNs);
     return this.take();
   }
 
   serverGap(n: number, nowNs: number): ProtocolExchange[] {
-    if (this.closed) { if (n > 0) this.lateServer += n; } else this.responses.gap(n, nowNs);
+    this.wire.serverGap(n, nowNs);
     return this.take();
   }
 
   close(nowNs: number): ProtocolExchange[] {
-    if (this.closed) return this.take();
-    this.closed = true;
-    this.requests.end(nowNs);
-    this.responses.end(nowNs);
-    for (const p of this.pending.values()) this.giveUp(p.exchange, nowNs);
-    this.pending.clear();
+    if (this.wire.close(nowNs)) this.pending.dropAll(nowNs);
     return this.take();
   }
 
   /** Bytes held by the two directions (partial headers, kept message prefixes). */
   get bufferedBytes(): number {
-    return this.requests.bufferedBytes + this.responses.bufferedBytes;
+    return this.wire.bufferedBytes;
   }
 
   get pendingRequests(): number {
@@ -124,11 +116,11 @@ export class KafkaParser implements ProtocolParser {
 
   /** Client bytes in no exchange: lost with sync after a gap, cut headers, after close. */
   get ignoredClientBytes(): number {
-    return this.requests.ignoredBytes + this.lateClient;
+    return this.wire.ignoredClientBytes;
   }
 
   get ignoredServerBytes(): number {
-    return this.responses.ignoredBytes + this.lateServer;
+    return this.wire.ignoredServerBytes;
   }
 
   private take(): ProtocolExchange[] {
@@ -173,22 +165,12 @@ export class KafkaParser implements ProtocolParser {
       this.out.push(exchange);
       return;
     }
-    const previous = this.pending.get(req.correlationId);
-    if (previous !== undefined) {
-      this.pending.delete(req.correlationId);
-      this.giveUp(previous.exchange, f.startNs);
-    }
-    this.pending.set(req.correlationId, { exchange, request: { apiKey: req.apiKey, apiVersion: req.apiVersion } });
-    while (this.pending.size > this.maxPending) {
-      const [id, oldest] = this.pending.entries().next().value as [number, Pending];
-      this.pending.delete(id);
-      this.giveUp(oldest.exchange, f.startNs);
-    }
+    this.pending.add(req.correlationId, { exchange, request: { apiKey: req.apiKey, apiVersion: req.apiVersion } }, f.startNs);
   }
 
   private onResponse(f: Frame): void {
     const id = responseCorrelationId(f.head);
-    const p = this.pending.get(id);
+    const p = this.pending.take(id);
     if (p === undefined) {
       // The request was lost to capture (or came before the parser): without it the response
       // cannot be read, only counted.
@@ -198,7 +180,6 @@ export class KafkaParser implements ProtocolParser {
       });
       return;
     }
-    this.pending.delete(id);
     const res = readKafkaResponse(f.head, f.declaredLength, p.request);
     const e = p.exchange;
     e.responseBytes = f.length;

@@ -10,7 +10,9 @@
 // message prefix (maxKeptBytes, default 4096), and at most maxPending (default 128) exchanges.
 
 import type { Attributes, ExchangeProblem, ProtocolExchange, ProtocolParser, ProtocolParserOptions } from '../exchange.js';
-import { FrameStream, type Frame, type FrameRule } from './frame-stream.js';
+import { FramedConnection } from '../framed-connection.js';
+import { FrameStream, type Frame, type FrameRule } from '../length-prefixed-frames.js';
+import { PendingById } from '../pending-by-id.js';
 import { readInt32LE } from './bson.js';
 import {
   MONGO_HEADER_BYTES, MONGO_MAX_MESSAGE_BYTES, OP_REPLY, isMongoOpCode, readMongoReply, readMongoRequest,
@@ -37,20 +39,16 @@ interface Pending {
 }
 
 export class MongoParser implements ProtocolParser {
-  private readonly requests: FrameStream;
-  private readonly replies: FrameStream;
-  private readonly maxPending: number;
-  /** Unanswered requests by requestID (by the last reply's requestID while an exhaust stream runs). Insertion order = age. */
-  private readonly pending = new Map<number, Pending>();
+  private readonly wire: FramedConnection;
+  /** Unanswered requests by requestID (by the last reply's requestID while an exhaust stream runs). */
+  private readonly pending: PendingById<Pending>;
   private out: ProtocolExchange[] = [];
-  private closed = false;
-  private lateClient = 0;
-  private lateServer = 0;
   private lastRequestId: number | null = null;
 
   constructor(options: MongoParserOptions = {}) {
     const maxPending = options.maxPending;
-    this.maxPending = typeof maxPending === 'number' && Number.isFinite(maxPending) ? Math.max(1, Math.floor(maxPending)) : DEFAULT_MAX_PENDING;
+    const capacity = typeof maxPending === 'number' && Number.isFinite(maxPending) ? Math.max(1, Math.floor(maxPending)) : DEFAULT_MAX_PENDING;
+    this.pending = new PendingById<Pending>(capacity, (p, nowNs) => this.giveUp(p, nowNs));
     const kept = options.maxKeptBytes;
     const maxKept = typeof kept === 'number' && Number.isFinite(kept) ? Math.max(MIN_KEPT, Math.floor(kept)) : DEFAULT_MAX_KEPT;
     const requestRule: FrameRule = {
@@ -61,7 +59,7 @@ export class MongoParser implements ProtocolParser {
         return this.resumesRequests(head) ? length : -1;
       },
     };
-    this.requests = new FrameStream(requestRule, maxKept, {
+    const requests = new FrameStream(requestRule, maxKept, {
       frame: (f) => this.onRequest(f),
       junk: (n, start, end) => this.onJunk('client', n, start, end),
     });
@@ -74,47 +72,41 @@ export class MongoParser implements ProtocolParser {
         return this.pending.has(readInt32LE(head, 8)) ? length : -1;
       },
     };
-    this.replies = new FrameStream(replyRule, maxKept, {
+    const replies = new FrameStream(replyRule, maxKept, {
       frame: (f) => this.onReply(f),
       junk: (n, start, end) => this.onJunk('server', n, start, end),
     });
+    this.wire = new FramedConnection(requests, replies);
   }
 
   client(bytes: Uint8Array, nowNs: number): ProtocolExchange[] {
-    if (this.closed) this.lateClient += bytes.length;
-    else this.requests.push(bytes, nowNs);
+    this.wire.client(bytes, nowNs);
     return this.take();
   }
 
   server(bytes: Uint8Array, nowNs: number): ProtocolExchange[] {
-    if (this.closed) this.lateServer += bytes.length;
-    else this.replies.push(bytes, nowNs);
+    this.wire.server(bytes, nowNs);
     return this.take();
   }
 
   clientGap(n: number, nowNs: number): ProtocolExchange[] {
-    if (this.closed) { if (n > 0) this.lateClient += n; } else this.requests.gap(n, nowNs);
+    this.wire.clientGap(n, nowNs);
     return this.take();
   }
 
   serverGap(n: number, nowNs: number): ProtocolExchange[] {
-    if (this.closed) { if (n > 0) this.lateServer += n; } else this.replies.gap(n, nowNs);
+    this.wire.serverGap(n, nowNs);
     return this.take();
   }
 
   close(nowNs: number): ProtocolExchange[] {
-    if (this.closed) return this.take();
-    this.closed = true;
-    this.requests.end(nowNs);
-    this.replies.end(nowNs);
-    for (const p of this.pending.values()) this.giveUp(p, nowNs);
-    this.pending.clear();
+    if (this.wire.close(nowNs)) this.pending.dropAll(nowNs);
     return this.take();
   }
 
   /** Bytes held by the two directions (partial headers, kept message prefixes). */
   get bufferedBytes(): number {
-    return this.requests.bufferedBytes + this.replies.bufferedBytes;
+    return this.wire.bufferedBytes;
   }
 
   get pendingRequests(): number {
@@ -123,11 +115,11 @@ export class MongoParser implements ProtocolParser {
 
   /** Client bytes in no exchange: lost with sync after a gap, cut headers, after close. */
   get ignoredClientBytes(): number {
-    return this.requests.ignoredBytes + this.lateClient;
+    return this.wire.ignoredClientBytes;
   }
 
   get ignoredServerBytes(): number {
-    return this.replies.ignoredBytes + this.lateServer;
+    return this.wire.ignoredServerBytes;
   }
 
   private take(): ProtocolExchange[] {
@@ -169,23 +161,13 @@ export class MongoParser implements ProtocolParser {
       this.out.push(exchange);
       return;
     }
-    const previous = this.pending.get(req.requestId);
-    if (previous !== undefined) {
-      // A reused id: the older request will never be matched now.
-      this.pending.delete(req.requestId);
-      this.giveUp(previous, f.startNs);
-    }
-    this.pending.set(req.requestId, { exchange, answered: false });
-    while (this.pending.size > this.maxPending) {
-      const [id, oldest] = this.pending.entries().next().value as [number, Pending];
-      this.pending.delete(id);
-      this.giveUp(oldest, f.startNs);
-    }
+    // A reused id drops the older request: it will never be matched now.
+    this.pending.add(req.requestId, { exchange, answered: false }, f.startNs);
   }
 
   private onReply(f: Frame): void {
     const reply = readMongoReply(f.head, f.declaredLength);
-    const p = this.pending.get(reply.responseTo);
+    const p = this.pending.take(reply.responseTo);
     if (p === undefined) {
       // The request was lost to capture (or came before the parser): report what the reply says.
       const exchange: ProtocolExchange = {
@@ -197,7 +179,6 @@ export class MongoParser implements ProtocolParser {
       this.out.push(exchange);
       return;
     }
-    this.pending.delete(reply.responseTo);
     applyReply(p.exchange, reply, f);
     p.answered = true;
     if (f.cut) {
@@ -205,7 +186,7 @@ export class MongoParser implements ProtocolParser {
       this.out.push(p.exchange);
     } else if (reply.moreToCome) {
       // Exhaust: the next reply answers this one.
-      this.pending.set(reply.requestId, p);
+      this.pending.refile(reply.requestId, p);
     } else {
       this.out.push(p.exchange);
     }

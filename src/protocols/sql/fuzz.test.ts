@@ -4,6 +4,7 @@
 
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { mulberry32, pick, type Rng } from '../fuzz-kit.js';
 import { MAX_NORMALIZED_LENGTH, summarizeSql } from './summarize-sql.js';
 import { fnv1a64Hex } from './fnv1a64.js';
 import { SAMPLE_QUERIES } from './fixtures.js';
@@ -17,28 +18,14 @@ const TOKENS = [
   'UPDATE ', 'DELETE ', 'E\'', 'N\'', '_utf8\'', 'é', '😀', '\u0000', '\ud800',
 ];
 
-/** mulberry32: small, seedable, good enough to spread inputs. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const pick = <T>(r: () => number, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
-
-function randomText(r: () => number, max: number): string {
+function randomText(r: Rng, max: number): string {
   let s = '';
   const target = Math.floor(r() * max);
   while (s.length < target) s += r() < 0.5 ? pick(r, TOKENS) : String.fromCharCode(Math.floor(r() * (r() < 0.8 ? 128 : 0x10000)));
   return s;
 }
 
-function mutate(r: () => number, input: string): string {
+function mutate(r: Rng, input: string): string {
   let s = input;
   for (let k = Math.floor(r() * 4); k > 0; k--) {
     const at = Math.floor(r() * (s.length + 1));
@@ -53,7 +40,7 @@ function mutate(r: () => number, input: string): string {
   return s;
 }
 
-function input(r: () => number): string {
+function input(r: Rng): string {
   const roll = r();
   if (roll < 0.34) return randomText(r, 200);
   if (roll < 0.35) return randomText(r, 5000);
@@ -64,7 +51,7 @@ function input(r: () => number): string {
 }
 
 /** A string literal holding `secret`, written as one dialect would. */
-function literal(r: () => number, secret: string, mysql: boolean): string {
+function literal(r: Rng, secret: string, mysql: boolean): string {
   const roll = r();
   if (roll < 0.15) return `$$${secret}$$`;
   if (roll < 0.25) return `$q$${secret}'$q$`;
@@ -84,7 +71,7 @@ const TEMPLATES: readonly ((v: () => string) => string)[] = [
 describe('summarizeSql fuzz', () => {
   it(`${ITERATIONS} random and mutated texts: no throw, bounded, deterministic`, { timeout: 120_000 }, () => {
     const seed = 0x5a1;
-    const r = rng(seed);
+    const r = mulberry32(seed);
     const started = Date.now();
     let withOperation = 0;
     for (let iter = 0; iter < ITERATIONS; iter++) {
@@ -114,7 +101,7 @@ describe('summarizeSql fuzz', () => {
 
   it('generated queries in one dialect never leak a literal', () => {
     const seed = 0x1ea4;
-    const r = rng(seed);
+    const r = mulberry32(seed);
     for (let iter = 0; iter < 20_000; iter++) {
       const mysql = r() < 0.5;
       const values = () => (r() < 0.25 ? `-987654${Math.floor(r() * 1000)}` : literal(r, 'ZQX', mysql));

@@ -1,9 +1,10 @@
-// Cuts one direction of a connection into length-prefixed messages, keeping only a bounded prefix
-// of each. The parsers need the first few hundred bytes of a message (header, command name,
-// collection); everything past the prefix is counted, not held, so a 48 MB insert costs the same
-// memory as a ping. Capture loses bytes ("gaps"): inside a message they only shorten the
-// contiguous prefix; past a message's end they hide where the next one starts, and the stream
-// hunts for a plausible header again, byte by byte.
+// Cuts one direction of a connection into length-prefixed messages (Kafka: big-endian size;
+// MongoDB: little-endian length), keeping only a bounded prefix of each. The parsers need the
+// header and the first fields of a message (command name, collection, topic, error code); the
+// rest is counted, not held, so a 50 MB fetch response or a 48 MB insert costs the same memory as
+// a heartbeat. How a header is read and judged is the protocol's `FrameRule`. Capture loses bytes
+// ("gaps"): inside a message they only shorten the contiguous prefix; past a message's end they
+// hide where the next one starts, and the stream hunts for a plausible header again, byte by byte.
 
 /** One whole message (or what arrived of it before the stream ended). */
 export interface Frame {
@@ -26,9 +27,9 @@ export interface FrameRule {
   /** Bytes needed to judge a header (at most the smallest message). */
   readonly headerBytes: number;
   /**
-   * Declared length of the message that would start with `head` (exactly `headerBytes` long), or
-   * -1 when these bytes cannot start one. `resyncing`: bytes were lost or rejected before, so
-   * `head` may be the middle of a message; the rule should be stricter.
+   * Whole length (length field included) of the message that would start with `head` (exactly
+   * `headerBytes` long), or -1 when these bytes cannot start one. `resyncing`: bytes were lost or
+   * rejected before, so `head` may be the middle of a message; the rule should be stricter.
    */
   frameLength(head: Uint8Array, resyncing: boolean): number;
 }
