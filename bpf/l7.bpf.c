@@ -311,6 +311,13 @@ static __always_inline int capture(struct __sk_buff *skb, __u8 direction)
 	if (s)
 		s->segments_seen++;
 
+	/* A paused connection costs nothing more until its pause is over (most segments under overload). */
+	if (state->shed && bpf_ktime_get_ns() < state->shed_until_ns) {
+		if (s)
+			s->segments_shed++;
+		return 1;
+	}
+
 	head_len = payload_len < L7_HEAD_BYTES ? payload_len : L7_HEAD_BYTES;
 	if (head_len < 1 || head_len > L7_HEAD_BYTES || bpf_skb_load_bytes(skb, payload_off, head, head_len)) {
 		if (s)
