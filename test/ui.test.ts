@@ -178,6 +178,20 @@ describe('UI: sonde up in Chromium over real traffic', () => {
     });
   });
 
+  it('live: new traffic shows up on an open page without a reload', async (t) => {
+    if (!requireKernel(t)) return;
+    await page('#/overview?range=5m', 'overview-live', async ({ page: p }) => {
+      const checkoutRow = p.getByTestId('service-row').filter({ hasText: 'checkout' });
+      await checkoutRow.waitFor();
+      const before = await checkoutRow.innerText();
+      assert.match(before, /\b23\b/, `23 requests before: ${before}`);
+      await p.evaluate(() => { (window as unknown as { marker: number }).marker = 1; });
+      curl(`http://127.0.0.1:${checkout!.port}/buy`, 5);
+      await waitFor('the row to show 28 requests', async () => (/\b28\b/.test(await checkoutRow.innerText()) ? true : undefined), 20_000);
+      assert.equal(await p.evaluate(() => (window as unknown as { marker?: number }).marker), 1, 'the page was not reloaded');
+    });
+  });
+
   it('alerts, profiles and system: ready in the navigation, empty for now', async (t) => {
     if (!requireKernel(t)) return;
     await page('#/alerts', 'alerts', async ({ page: p }) => { await p.getByTestId('alerts-empty').waitFor(); });
