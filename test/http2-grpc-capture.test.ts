@@ -121,7 +121,7 @@ describe('HTTP/2 and gRPC capture', () => {
       const telemetry = new L7Telemetry(registry, { isLocalAddress: () => true });
       for (const e of list) telemetry.record(e);
       const text = serializePrometheus(registry.collect());
-      assert.match(text, /^http_server_request_duration_seconds_count\{service_name="nginx",http_request_method="GET",http_response_status_code="404",http_route="\/missing"\} 1$/m);
+      assert.match(text, /^http_server_request_duration_seconds_count\{service_name="nginx",http_request_method="GET",http_response_status_code="404",http_route="\/missing",network_protocol_version="2"\} 1$/m);
       const rec = telemetry.recent.query({ limit: 10 }).find((r) => r.side === 'server' && r.status === 200);
       assert.equal(rec?.protocol, 'http2');
       assert.equal(rec?.attributes['network.protocol.version'], '2');

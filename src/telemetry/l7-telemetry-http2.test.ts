@@ -37,7 +37,7 @@ describe('HTTP/2 and gRPC exchanges in telemetry', () => {
     t.record(http2);
     t.record(grpc);
     const text = serializePrometheus(registry.collect());
-    assert.match(text, /^http_server_request_duration_seconds_count\{service_name="front",http_request_method="GET",http_response_status_code="503",http_route="\/orders\/\{id\}"\} 1$/m);
+    assert.match(text, /^http_server_request_duration_seconds_count\{service_name="front",http_request_method="GET",http_response_status_code="503",http_route="\/orders\/\{id\}",network_protocol_version="2"\} 1$/m);
     assert.match(text, /^rpc_client_call_duration_seconds_count\{rpc_system="grpc",rpc_service="shop.Orders",rpc_method="Get",rpc_grpc_status_code="14",service_name="front"\} 1$/m);
     const [grpcRecord, httpRecord] = t.recent.query({ limit: 10 });
     assert.deepEqual([httpRecord?.protocol, httpRecord?.tls, httpRecord?.status, httpRecord?.error, httpRecord?.attributes['network.protocol.version']], ['http2', true, 503, true, '2']);

@@ -37,7 +37,7 @@ function setup(options: L7TelemetryOptions = {}): { t: L7Telemetry; registry: Me
   return { t, registry, clock, metrics };
 }
 
-const SERVER_200 = 'http_server_request_duration_seconds_count{service_name="nginx",http_request_method="GET",http_response_status_code="200",http_route="/users/{id}"}';
+const SERVER_200 = 'http_server_request_duration_seconds_count{service_name="nginx",http_request_method="GET",http_response_status_code="200",http_route="/users/{id}",network_protocol_version="1.1"}';
 
 describe('L7Telemetry', () => {
   it('turns one exchange into a record, metrics, service stats and a graph edge', () => {
@@ -58,7 +58,7 @@ describe('L7Telemetry', () => {
 
     const m = metrics();
     assert.equal(m.get(SERVER_200), '1');
-    assert.equal(m.get('http_client_request_duration_seconds_count{service_name="curl",http_request_method="GET",http_response_status_code="200",http_route="/users/{id}"}'), '1');
+    assert.equal(m.get('http_client_request_duration_seconds_count{service_name="curl",http_request_method="GET",http_response_status_code="200",http_route="/users/{id}",network_protocol_version="1.1"}'), '1');
     assert.equal(m.get('traces_service_graph_request_total{client="curl",server="nginx"}'), '1', 'once, not once per side');
     assert.equal(m.get('sonde_l7_records_sampled_out_total'), '0');
     assert.equal(m.get('sonde_l7_record_sample_weight'), '1');

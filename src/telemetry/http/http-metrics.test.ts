@@ -55,16 +55,16 @@ function scenario(): Map<string, string> {
   return samples(serializePrometheus(registry.collect()));
 }
 
-const NGINX_200 = 'service_name="nginx",http_request_method="GET",http_response_status_code="200",http_route="/users/{id}"';
-const NGINX_500 = 'service_name="nginx",http_request_method="GET",http_response_status_code="500",http_route="/users/{id}"';
+const NGINX_200 = 'service_name="nginx",http_request_method="GET",http_response_status_code="200",http_route="/users/{id}",network_protocol_version="1.1"';
+const NGINX_500 = 'service_name="nginx",http_request_method="GET",http_response_status_code="500",http_route="/users/{id}",network_protocol_version="1.1"';
 
 describe('HttpMetrics', () => {
   it('counts every server request by service, method, status and route', () => {
     assert.deepEqual(linesOf(scenario(), 'http_server_request_duration_seconds_count'), [
-      'http_server_request_duration_seconds_count{service_name="nginx",http_request_method="GET",http_response_status_code="200",http_route="/users/{id}"} 2',
-      'http_server_request_duration_seconds_count{service_name="nginx",http_request_method="GET",http_response_status_code="500",http_route="/users/{id}"} 1',
-      'http_server_request_duration_seconds_count{service_name="nginx",http_request_method="_OTHER",http_response_status_code="204",http_route=""} 1',
-      'http_server_request_duration_seconds_count{service_name="nginx",http_request_method="_OTHER",http_response_status_code="404",http_route="/dav"} 1',
+      'http_server_request_duration_seconds_count{service_name="nginx",http_request_method="GET",http_response_status_code="200",http_route="/users/{id}",network_protocol_version="1.1"} 2',
+      'http_server_request_duration_seconds_count{service_name="nginx",http_request_method="GET",http_response_status_code="500",http_route="/users/{id}",network_protocol_version="1.1"} 1',
+      'http_server_request_duration_seconds_count{service_name="nginx",http_request_method="_OTHER",http_response_status_code="204",http_route="",network_protocol_version="1.1"} 1',
+      'http_server_request_duration_seconds_count{service_name="nginx",http_request_method="_OTHER",http_response_status_code="404",http_route="/dav",network_protocol_version="1.1"} 1',
     ]);
   });
 
@@ -81,9 +81,9 @@ describe('HttpMetrics', () => {
 
   it('counts client requests, including the unanswered one with an empty status', () => {
     assert.deepEqual(linesOf(scenario(), 'http_client_request_duration_seconds_count'), [
-      'http_client_request_duration_seconds_count{service_name="curl",http_request_method="GET",http_response_status_code="",http_route="/"} 1',
-      'http_client_request_duration_seconds_count{service_name="curl",http_request_method="GET",http_response_status_code="200",http_route="/users/{id}"} 2',
-      'http_client_request_duration_seconds_count{service_name="curl",http_request_method="GET",http_response_status_code="500",http_route="/users/{id}"} 1',
+      'http_client_request_duration_seconds_count{service_name="curl",http_request_method="GET",http_response_status_code="",http_route="/",network_protocol_version="1.1"} 1',
+      'http_client_request_duration_seconds_count{service_name="curl",http_request_method="GET",http_response_status_code="200",http_route="/users/{id}",network_protocol_version="1.1"} 2',
+      'http_client_request_duration_seconds_count{service_name="curl",http_request_method="GET",http_response_status_code="500",http_route="/users/{id}",network_protocol_version="1.1"} 1',
     ]);
   });
 
@@ -92,14 +92,14 @@ describe('HttpMetrics', () => {
     assert.deepEqual(linesOf(all, 'http_server_request_body_size_bytes_count'), [
       `http_server_request_body_size_bytes_count{${NGINX_200}} 2`,
       `http_server_request_body_size_bytes_count{${NGINX_500}} 1`,
-      'http_server_request_body_size_bytes_count{service_name="nginx",http_request_method="_OTHER",http_response_status_code="404",http_route="/dav"} 1',
+      'http_server_request_body_size_bytes_count{service_name="nginx",http_request_method="_OTHER",http_response_status_code="404",http_route="/dav",network_protocol_version="1.1"} 1',
     ]);
-    assert.equal(all.get('http_server_request_body_size_bytes_sum{service_name="nginx",http_request_method="_OTHER",http_response_status_code="404",http_route="/dav"}'), '100');
+    assert.equal(all.get('http_server_request_body_size_bytes_sum{service_name="nginx",http_request_method="_OTHER",http_response_status_code="404",http_route="/dav",network_protocol_version="1.1"}'), '100');
     assert.equal(all.get(`http_server_response_body_size_bytes_sum{${NGINX_200}}`), '400');
     assert.equal(all.get(`http_server_response_body_size_bytes_bucket{${NGINX_200},le="256"}`), '2');
     assert.equal(all.get(`http_server_response_body_size_bytes_bucket{${NGINX_200},le="64"}`), '0');
     // 204 without its request: a response size, no request size.
-    assert.equal(all.get('http_server_response_body_size_bytes_count{service_name="nginx",http_request_method="_OTHER",http_response_status_code="204",http_route=""}'), '1');
+    assert.equal(all.get('http_server_response_body_size_bytes_count{service_name="nginx",http_request_method="_OTHER",http_response_status_code="204",http_route="",network_protocol_version="1.1"}'), '1');
     // The client exchange without a response has no response size.
     assert.equal(linesOf(all, 'http_client_response_body_size_bytes_count').length, 2);
     assert.equal(linesOf(all, 'http_client_request_body_size_bytes_count').length, 3);

@@ -14,7 +14,7 @@ export const HTTP_DURATION_BUCKETS: readonly number[] = [0.005, 0.01, 0.025, 0.0
  */
 export const HTTP_BODY_SIZE_BUCKETS: readonly number[] = [0, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216];
 
-const LABELS = ['service_name', 'http_request_method', 'http_response_status_code', 'http_route'] as const;
+const LABELS = ['service_name', 'http_request_method', 'http_response_status_code', 'http_route', 'network_protocol_version'] as const;
 
 /** Bound handles cached per label set are dropped wholesale past this many (the registry bounds series anyway). */
 export const MAX_CACHED_LABEL_SETS = 8192;
@@ -77,8 +77,9 @@ class HandleCache<H> {
  * HTTP RED metrics and Tempo-style service-graph metrics, counted from every exchange (never
  * sampled). Labels follow OTel as Prometheus renders it: `service_name`, `http_request_method`
  * (`_OTHER` outside the known methods), `http_response_status_code` ("" without a response),
- * `http_route` (bounded by RouteNormalizer; "" when the request was not seen). Client metrics
- * carry the same four labels: which server a client called is the service graph's business.
+ * `http_route` (bounded by RouteNormalizer; "" when the request was not seen),
+ * `network_protocol_version` (`1.0`, `1.1`, `2`; "" when neither message was seen). Client
+ * metrics carry the same labels: which server a client called is the service graph's business.
  */
 export class HttpMetrics {
   readonly #server: HandleCache<SideHandles> = new HandleCache();
@@ -130,13 +131,16 @@ export class HttpMetrics {
     const method = methodLabel(x.method);
     const routeLabel = route ?? '';
     const statusKey = x.status ?? -1;
+    const version = x.httpVersion ?? '';
     const server = x.side === 'server';
     const bind = server ? this.#bindServer : this.#bindClient;
-    const h = (server ? this.#server : this.#client).get(service, routeLabel, method, statusKey, () => bind({
+    // The version rides in the method's cache key: a handful of values, no fifth map level.
+    const h = (server ? this.#server : this.#client).get(service, routeLabel, version === '1.1' ? method : `${method} ${version}`, statusKey, () => bind({
       service_name: service,
       http_request_method: method,
       http_response_status_code: statusLabel(x.status),
       http_route: routeLabel,
+      network_protocol_version: version,
     }));
     const seconds = x.durationMs / 1000;
     h.duration.observe(seconds);
