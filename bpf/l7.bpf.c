@@ -10,6 +10,7 @@
 #include "lib/common.bpf.h"
 #include "l7.h"
 #include "lib/l7_detect.bpf.h"
+#include "lib/l7_tally.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -19,6 +20,8 @@ const enum sonde_l7_protocol *unused_protocol __attribute__((unused));
 const enum sonde_l7_flags *unused_flags __attribute__((unused));
 const enum sonde_l7_event_type *unused_event_type __attribute__((unused));
 const struct sonde_l7_shed_event *unused_shed_event __attribute__((unused));
+const struct sonde_l7_tally_key *unused_tally_key __attribute__((unused));
+const struct sonde_l7_tally *unused_tally __attribute__((unused));
 
 /* How long an over-budget connection goes uncaptured before it may be sampled again. */
 #define L7_SHED_NS (1000ULL * 1000 * 1000)
@@ -311,11 +314,14 @@ static __always_inline int capture(struct __sk_buff *skb, __u8 direction)
 	if (s)
 		s->segments_seen++;
 
-	/* A paused connection costs nothing more until its pause is over (most segments under overload). */
-	if (state->shed && bpf_ktime_get_ns() < state->shed_until_ns) {
-		if (s)
-			s->segments_shed++;
-		return 1;
+	/* A paused connection is only tallied until its pause is over (most segments under overload). */
+	if (state->shed) {
+		now = bpf_ktime_get_ns();
+		if (now < state->shed_until_ns) {
+			if (s)
+				s->segments_shed++;
+			goto tally;
+		}
 	}
 
 	head_len = payload_len < L7_HEAD_BYTES ? payload_len : L7_HEAD_BYTES;
@@ -363,19 +369,24 @@ static __always_inline int capture(struct __sk_buff *skb, __u8 direction)
 				state->shed_until_ns = now + L7_SHED_NS;
 			if (s)
 				s->segments_shed++;
-			return 1;
+			goto tally;
 		}
+		/* Captured again from this request on: user space parses it. */
 		state->shed = 0;
+		state->pending_start_ns = 0;
+		state->pending_requests = 0;
 	} else if (request) {
 		if (!take_token(now)) {
 			state->shed = 1;
 			state->shed_until_ns = now + L7_SHED_NS;
+			state->pending_start_ns = 0;
+			state->pending_requests = 0;
 			emit_shed(bpf_get_socket_cookie(skb));
 			if (s) {
 				s->segments_shed++;
 				s->connections_shed++;
 			}
-			return 1;
+			goto tally;
 		}
 	} else {
 		/* Mid-message segments are always sent (a message is never cut), but they count. */
@@ -422,6 +433,11 @@ static __always_inline int capture(struct __sk_buff *skb, __u8 direction)
 		scratch->header.seq = bpf_ntohl(seq_be);
 	}
 	output(skb, scratch, payload_off, payload_len, s);
+	return 1;
+
+tally:
+	/* One call site: the tally's loops are verified once, not once per path that pauses. */
+	tally_segment(skb, sk, state, direction, payload_off, payload_len, now, s);
 	return 1;
 }
 

@@ -165,6 +165,59 @@ struct sonde_l7_stats {
 	__u64 tls_unbound;
 	/* TLS objects tied to a socket (or re-tied to another one). */
 	__u64 tls_binds;
+	/* Exchanges of paused connections counted in the kernel (tallies) instead of captured. */
+	__u64 exchanges_tallied;
+	/* Exchanges of paused connections lost: the tally map was full. */
+	__u64 tally_dropped;
+};
+
+/*
+ * In-kernel tallies of the exchanges of paused (shed) connections, so that metrics still count
+ * every exchange when the capture budget is exceeded. Latency upper bounds in ns: the union of
+ * OpenTelemetry's HTTP and database advisory bounds plus finer sub-millisecond ones, so that
+ * every metric bucket is a union of tally buckets. The last bucket is everything above.
+ */
+#define SONDE_L7_TALLY_BOUNDS 19
+#define SONDE_L7_TALLY_BUCKETS (SONDE_L7_TALLY_BOUNDS + 1)
+#define SONDE_L7_TALLY_OPERATION 16
+
+/*
+ * One kind of exchange on one socket, counted during one epoch (user space flips the epoch, and
+ * drains the previous one once no program can still be writing to it).
+ */
+struct sonde_l7_tally_key {
+	__u64 cookie;
+	/*
+	 * What the request asked beyond its operation, hashed (FNV-1a, see l7_tally.bpf.h): the
+	 * HTTP path with segments holding digits masked, the SQL text without digits and quoted
+	 * literals; 0 for other protocols.
+	 */
+	__u32 detail;
+	/* HTTP: the status code. Other protocols: 0 answered, 1 failed. */
+	__u16 status;
+	__u8 epoch;
+	/* PostgreSQL message type, MySQL command byte or Kafka API key of the request; else 0. */
+	__u8 message;
+	/* The request's first token, NUL-padded: HTTP method, Redis command, SQL verb, memcached command. */
+	char operation[SONDE_L7_TALLY_OPERATION];
+};
+
+struct sonde_l7_tally {
+	/* Exchanges whose latency fell in each bucket, and the sum of those latencies (ns). */
+	__u64 bucket_counts[SONDE_L7_TALLY_BUCKETS];
+	__u64 bucket_sum_ns[SONDE_L7_TALLY_BUCKETS];
+	/* The socket's owner as last seen writing to it. */
+	__u32 pid;
+	__u8 protocol;
+	__u8 family;
+	/* 1: this socket serves (it receives the requests); 0: it is the client. */
+	__u8 server;
+	__u8 pad0;
+	__u16 local_port;
+	__u16 remote_port;
+	__u32 pad1;
+	__u8 local_addr[16];
+	__u8 remote_addr[16];
 };
 
 /* Per-socket state (sk_storage). */
@@ -178,6 +231,15 @@ struct sonde_l7_sock_state {
 	__u8 pad0[3];
 	/* While shed, capture resumes at the first request after this time. */
 	__u64 shed_until_ns;
+	/* While shed: the request being tallied (0: none), its requests in flight and what it asked. */
+	__u64 pending_start_ns;
+	__u32 pending_detail;
+	/* The process last seen writing to this socket (egress runs in the writer's context). */
+	__u32 writer_pid;
+	__u16 pending_requests;
+	__u8 pending_message;
+	__u8 pad1[5];
+	char pending_operation[SONDE_L7_TALLY_OPERATION];
 };
 
 #endif

@@ -34,7 +34,10 @@ function fieldOf(types, member, structName) {
       const isChar = el.name === 'char';
       return { name: member.name, offset, size: t.nr_elems, kind: isChar ? 'string' : 'bytes' };
     }
-    throw new Error(`${structName}.${member.name}: only byte/char arrays are supported`);
+    if (el.kind === 'INT' && (el.size === 4 || el.size === 8) && el.encoding !== 'SIGNED') {
+      return { name: member.name, offset, size: el.size, count: t.nr_elems, kind: 'ints' };
+    }
+    throw new Error(`${structName}.${member.name}: only byte/char and unsigned 32/64-bit arrays are supported`);
   }
   throw new Error(`${structName}.${member.name}: unsupported kind ${t.kind}`);
 }
@@ -63,6 +66,7 @@ function generate(objPath) {
     '',
   ];
   let needsLatin1 = false;
+  let needsInts = false;
   const body = [];
   for (const e of enums) {
     if (seen.has(e.name)) continue;
@@ -88,7 +92,8 @@ function generate(objPath) {
     for (const f of fields) body.push(`  ${camel(f.name)}: ${f.offset},`);
     body.push('} as const;', '');
     body.push(`export interface ${tsName} {`);
-    for (const f of fields) body.push(`  ${camel(f.name)}: ${f.kind === 'int' ? 'number' : f.kind === 'string' ? 'string' : 'Uint8Array'};`);
+    const tsType = { int: 'number', string: 'string', bytes: 'Uint8Array', ints: 'number[]' };
+    for (const f of fields) body.push(`  ${camel(f.name)}: ${tsType[f.kind]};`);
     body.push('}', '');
     body.push(`export function read${tsName}(view: DataView, at: number): ${tsName} {`);
     body.push('  return {');
@@ -97,6 +102,7 @@ function generate(objPath) {
       let expr;
       if (f.kind === 'int') expr = intReader(f, pos);
       else if (f.kind === 'string') { expr = `readCString(view, ${pos}, ${f.size})`; needsLatin1 = true; }
+      else if (f.kind === 'ints') { expr = `readUints(view, ${pos}, ${f.count}, ${f.size})`; needsInts = true; }
       else expr = `new Uint8Array(view.buffer, view.byteOffset + ${pos}, ${f.size})`;
       body.push(`    ${camel(f.name)}: ${expr},`);
     }
@@ -110,6 +116,17 @@ function generate(objPath) {
     out.push('  if (end < 0) end = max;');
     out.push("  return textDecoder.decode(bytes.subarray(0, end));");
     out.push('}', '', "const textDecoder = new TextDecoder('utf-8');", '');
+  }
+  if (needsInts) {
+    out.push('/** `count` unsigned little-endian integers of `size` bytes (64-bit ones as numbers: exact below 2^53). */');
+    out.push('function readUints(view: DataView, at: number, count: number, size: 4 | 8): number[] {');
+    out.push('  const values: number[] = [];');
+    out.push('  for (let i = 0; i < count; i++) {');
+    out.push('    const p = at + i * size;');
+    out.push('    values.push(size === 4 ? view.getUint32(p, true) : view.getUint32(p, true) + view.getUint32(p + 4, true) * 4294967296);');
+    out.push('  }');
+    out.push('  return values;');
+    out.push('}', '');
   }
   return out.concat(body).join('\n').trimEnd() + '\n';
 }

@@ -94,8 +94,9 @@ async function main(): Promise<number> {
           for (const [name, system, service] of [['redis', 'redis', 'redis-benchmark'], ['postgresql', 'postgresql', 'pgbench']] as const) {
             const before = await dbRecords(attached, system, service);
             const result = workloads[name]();
-            // Records of the last operations may still be in flight (owner wait, sweep).
-            await sleep(condition.name === 'sonde' ? 1500 : 0);
+            // Records of the last operations may still be in flight (owner wait, sweep), and
+            // kernel tallies reach the metrics one to two seconds after their exchanges.
+            await sleep(condition.name === 'sonde' ? 2500 : 0);
             const records = condition.name === 'sonde' ? (await dbRecords(attached, system, service)) - before : null;
             measurements.push({ round, workload: name, condition: condition.name === 'sonde' ? 'sonde' : 'baseline', ...result, records });
             console.error(`round ${round + 1} ${condition.name} ${name}: ${Math.round(result.opsPerSecond)} ops/s` +

@@ -22,12 +22,19 @@ export interface L7PipelineOptions {
   /** TLS plaintext from OpenSSL and GnuTLS by uprobes (docs/tls.md). Default true. */
   tls?: boolean;
   onExchange: (exchange: L7Exchange) => void;
+  /**
+   * `count` exchanges alike that the kernel counted on paused connections (over the segment
+   * budget): metrics, not records. Without it they are drained and dropped.
+   */
+  onTally?: (exchange: L7Exchange, count: number) => void;
   onError?: (err: unknown) => void;
   queueCapacity?: number;
 }
 
 // Also how often exchanges waiting for their owner are re-checked.
 const SWEEP_INTERVAL_MS = 50;
+/** Kernel tallies reach metrics one to two of these after their exchange. */
+const TALLY_INTERVAL_MS = 1000;
 
 /**
  * capture (cgroup_skb, TLS uprobes) -> decode -> queue "l7-segments" -> TLS plaintext tied to
@@ -43,9 +50,12 @@ export class L7Pipeline {
   readonly decodeProblems: ReadonlyMap<DecodeProblem, number>;
   readonly #clock: MonotonicClock;
   readonly #sweep: NodeJS.Timeout;
+  readonly #tallyTimer: NodeJS.Timeout;
+  readonly #onTally: ((exchange: L7Exchange, count: number) => void) | undefined;
+  readonly #onError: ((err: unknown) => void) | undefined;
   readonly #unsubscribe: () => void;
 
-  private constructor(probes: L7Probes, queue: BoundedQueue<L7Event>, connections: L7Connections, tlsPlaintext: TlsPlaintext, tls: TlsDiscovery | null, unsubscribe: () => void, problems: ReadonlyMap<DecodeProblem, number>, clock: MonotonicClock) {
+  private constructor(probes: L7Probes, queue: BoundedQueue<L7Event>, connections: L7Connections, tlsPlaintext: TlsPlaintext, tls: TlsDiscovery | null, unsubscribe: () => void, problems: ReadonlyMap<DecodeProblem, number>, clock: MonotonicClock, options: L7PipelineOptions) {
     this.probes = probes;
     this.queue = queue;
     this.connections = connections;
@@ -56,6 +66,21 @@ export class L7Pipeline {
     this.#clock = clock;
     this.#sweep = setInterval(() => connections.sweep(clock.nowMonotonicNs()), SWEEP_INTERVAL_MS);
     this.#sweep.unref();
+    this.#onTally = options.onTally;
+    this.#onError = options.onError;
+    this.#tallyTimer = setInterval(() => this.#drainTallies(false), TALLY_INTERVAL_MS);
+    this.#tallyTimer.unref();
+  }
+
+  /** Kernel tallies -> exchanges with identity -> onTally. Segments queued before are handled first (owners, routes). */
+  #drainTallies(all: boolean): void {
+    try {
+      const entries = this.probes.drainTallies(all);
+      if (entries.length === 0) return;
+      for (const t of this.connections.tallied(entries, Date.now())) this.#onTally?.(t.exchange, t.count);
+    } catch (err) {
+      this.#onError?.(err);
+    }
   }
 
   static start(options: L7PipelineOptions): L7Pipeline {
@@ -104,7 +129,7 @@ export class L7Pipeline {
         options.onError?.(err);
       }
     }
-    return new L7Pipeline(probes, queue, connections, plaintext, tls, unsubscribe, problems, clock);
+    return new L7Pipeline(probes, queue, connections, plaintext, tls, unsubscribe, problems, clock, options);
   }
 
   /** TCP reported this connection closed (from the flow probes). */
@@ -114,8 +139,10 @@ export class L7Pipeline {
 
   stop(): void {
     clearInterval(this.#sweep);
+    clearInterval(this.#tallyTimer);
     this.#unsubscribe();
     this.tls?.stop();
+    this.#drainTallies(true);
     this.probes.close();
     this.queue.drain();
     this.connections.flushAll(this.#clock.nowMonotonicNs());

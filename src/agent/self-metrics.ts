@@ -28,6 +28,8 @@ export function registerSelfMetrics(registry: MetricRegistry, flows: FlowPipelin
   const tlsCalls = registry.counter({ name: 'sonde_tls_calls_total', help: 'SSL/GnuTLS read and write calls seen by the TLS uprobes (each costs a uprobe trap).', labelNames: [] as const });
   const tlsUnbound = registry.counter({ name: 'sonde_tls_unbound_calls_total', help: 'TLS calls whose TLS object was not yet tied to a socket when they happened.', labelNames: [] as const });
   const tlsPlaintextDropped = registry.counter({ name: 'sonde_tls_plaintext_dropped_total', help: 'TLS plaintext chunks dropped because their TLS object was never tied to a socket.', labelNames: [] as const });
+  const l7Tallied = registry.counter({ name: 'sonde_l7_exchanges_tallied_total', help: 'Exchanges of paused (over-budget) connections counted in the kernel: in the metrics, without records.', labelNames: [] as const });
+  const l7TallyDropped = registry.counter({ name: 'sonde_l7_tally_dropped_total', help: 'Exchanges of paused connections not counted because the kernel tally map was full.', labelNames: [] as const });
   const tlsAttachFailures = registry.counter({ name: 'sonde_tls_attach_failures_total', help: 'Binaries whose TLS functions could not be probed.', labelNames: [] as const });
 
   const last = new Map<string, number>();
@@ -60,6 +62,8 @@ export function registerSelfMetrics(registry: MetricRegistry, flows: FlowPipelin
       advance('l7.evicted', l7.connections.stats.evicted, (d) => l7Evicted.inc({}, d));
       advance('l7.shed.segments', k.segmentsShed, (d) => l7SegmentsShed.inc({}, d));
       advance('l7.shed.connections', k.connectionsShed, (d) => l7ConnectionsShed.inc({}, d));
+      advance('l7.tallied', k.exchangesTallied, (d) => l7Tallied.inc({}, d));
+      advance('l7.tally.dropped', k.tallyDropped, (d) => l7TallyDropped.inc({}, d));
       l7Connections.set({}, l7.connections.size);
       advance('l7.datagrams', k.datagramsCaptured, (d) => l7Datagrams.inc({}, d));
       advance('tls.calls', k.tlsCalls, (d) => tlsCalls.inc({}, d));
@@ -76,6 +80,7 @@ export function registerSelfMetrics(registry: MetricRegistry, flows: FlowPipelin
   pipelineDropped.inc({ stage: flows.queue.name }, 0);
   if (l7) {
     ringDropped.inc({ ringbuf: 'l7_events' }, 0);
+    l7TallyDropped.inc({}, 0);
     pipelineDropped.inc({ stage: l7.queue.name }, 0);
   }
 }

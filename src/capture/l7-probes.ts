@@ -3,7 +3,7 @@ import { bpfObjectPath } from '../kernel/package-root.js';
 import { possibleCpus } from '../kernel/cpus.js';
 import type { Link } from '../kernel/link.js';
 import type { RawBatch, RingBuffer } from '../kernel/ring-buffer.js';
-import { L7_STATS_SIZE, readL7Stats, type L7Stats } from '../decode/generated/l7.js';
+import { L7_STATS_SIZE, readL7Stats, readL7Tally, readL7TallyKey, type L7Stats, type L7Tally, type L7TallyKey } from '../decode/generated/l7.js';
 import { readCgroup2Mount } from './doctor/system-facts.js';
 import { sumPerCpuStats } from './per-cpu-stats.js';
 import { CaptureError, explainBpfFailure } from './capture-error.js';
@@ -34,6 +34,14 @@ const SOCKET_PROGRAMS = ['l7_egress', 'l7_ingress'];
 /** Tracepoints (in the caller's context) that tie a TLS object to the socket it sends or receives on. */
 const TLS_SOCKET_PROGRAMS = ['l7_tls_sock_send', 'l7_tls_sock_recv'];
 
+/** Exchanges of one kind on one paused socket, counted in the kernel (bpf/lib/l7_tally.bpf.h). */
+export interface KernelTally {
+  key: L7TallyKey;
+  tally: L7Tally;
+}
+
+const viewOf = (b: Buffer): DataView => new DataView(b.buffer, b.byteOffset, b.byteLength);
+
 /** cgroup_skb ingress + egress at the cgroup v2 root: every TCP segment and DNS datagram of every process. */
 export class L7Probes {
   readonly cgroup: string;
@@ -41,6 +49,8 @@ export class L7Probes {
   readonly tlsUnavailable: string | null;
   readonly #object: BpfObject;
   readonly #events: RingBuffer;
+  /** The epoch the programs write tallies under. */
+  #tallyEpoch = 0;
 
   private constructor(object: BpfObject, events: RingBuffer, cgroup: string, tlsUnavailable: string | null) {
     this.#object = object;
@@ -105,6 +115,29 @@ export class L7Probes {
     return sumPerCpuStats(this.#object.map('l7_stats_map'), L7_STATS_SIZE, readL7Stats);
   }
 
+
+  /**
+   * Tallies of the epoch programs stopped writing to at the previous call (so none is still
+   * being added to), removed from the kernel map; then the programs move to that epoch. Call
+   * periodically: a tally reaches user space one to two periods after its exchange. `all` also
+   * takes the epoch being written (agent stopping: a tally in flight may be cut short).
+   */
+  drainTallies(all = false): KernelTally[] {
+    const map = this.#object.map('l7_tallies');
+    const idle = this.#tallyEpoch ^ 1;
+    const out: KernelTally[] = [];
+    for (const { key, value } of map.dump()) {
+      const k = readL7TallyKey(viewOf(key), 0);
+      if (k.epoch !== idle && !all) continue;
+      out.push({ key: k, tally: readL7Tally(viewOf(value), 0) });
+      map.delete(Buffer.from(key));
+    }
+    const value = Buffer.alloc(4);
+    value.writeUInt32LE(idle);
+    this.#object.map('l7_tally_epoch').update(Buffer.alloc(4), value);
+    this.#tallyEpoch = idle;
+    return out;
+  }
 
   ringBufferStats(): { name: string; records: number; batches: number } {
     const s = this.#events.stats();

@@ -72,6 +72,7 @@ export async function runRequests(config: SondeConfig, flags: Record<string, str
           dnsPort: config.l7.dnsPort,
           tls: config.l7.tls,
       onExchange: (x) => telemetry.record(x),
+      onTally: (x, count) => telemetry.recordTally(x, count),
       onError: (err) => process.stderr.write(`sonde requests: ${(err as Error).message}\n`),
     });
   } catch (err) {

@@ -113,6 +113,9 @@ export async function runUp(config: SondeConfig): Promise<number> {
           onExchange: (x) => {
             if (!isOwnTraffic(x, self)) l7Telemetry.record(x);
           },
+          onTally: (x, count) => {
+            if (!isOwnTraffic(x, self)) l7Telemetry.recordTally(x, count);
+          },
           onError: (err) => log.warn(`l7: ${(err as Error).message}`),
         });
       } catch (err) {

@@ -1,10 +1,13 @@
 import type { Attributes, ProtocolExchange } from '../protocols/exchange.js';
 import { summarizeSql } from '../protocols/sql/summarize-sql.js';
+import { sqlTallyKey } from './tally-key.js';
 
 export interface ExchangeDescription {
   operation: string | null;
   resource: string | null;
   attributes: Attributes;
+  /** SQL: the kernel's hash of the raw text (tally-key.ts). */
+  tallyKey?: number;
 }
 
 /**
@@ -23,5 +26,5 @@ export function describeExchange(ex: ProtocolExchange, keepSqlLiterals: boolean)
   attributes['sonde.db.query.hash'] = sql.hash;
   if (operation !== null) attributes['db.operation.name'] = operation;
   if (resource !== null) attributes['db.collection.name'] = resource;
-  return { operation, resource, attributes };
+  return { operation, resource, attributes, tallyKey: sqlTallyKey(ex.queryText) };
 }

@@ -10,6 +10,8 @@ import { http1SenderRole, isHttp1, streamProtocol } from './l7-protocols.js';
 import { Http1StreamParser, ProtocolStreamParser, type ParsedExchange, type StreamParser } from './stream-parser.js';
 import { protocolL7Exchange, type ExchangeIdentity } from './protocol-record.js';
 import { DnsDatagrams } from './dns-datagrams.js';
+import type { L7Tally, L7TallyKey } from '../decode/generated/l7.js';
+import { talliedExchanges, talliedProtocol, type TalliedExchange } from './tallied-exchange.js';
 
 export interface L7ConnectionsOptions {
   flows: FlowCorrelator;
@@ -47,6 +49,10 @@ export interface L7ConnectionStats {
   unsupported: number;
   /** DNS datagrams handled. */
   datagrams: number;
+  /** Kernel tallies (exchanges of paused connections) turned into metric observations. */
+  exchangesTallied: number;
+  /** Tallies of a protocol id this build does not tally. */
+  talliesUnsupported: number;
   /** Connections parsed from their socket segments until TLS plaintext of the same socket took over. */
   tlsTakeovers: number;
   /** Socket segments of a connection parsed from its TLS plaintext (ciphertext in flight when it was tied): skipped. */
@@ -107,7 +113,7 @@ export class L7Connections {
   readonly #connections = new Map<number, Connection>();
   /** Local tuple -> cookie, to name the client process behind a server-side connection. */
   readonly #byTuple = new Map<string, number>();
-  readonly stats: L7ConnectionStats = { connections: 0, shed: 0, evicted: 0, undetermined: 0, exchanges: 0, duplicateSegments: 0, reorderedSegments: 0, holes: 0, unsupported: 0, datagrams: 0, tlsTakeovers: 0, ciphertextSkipped: 0 };
+  readonly stats: L7ConnectionStats = { connections: 0, shed: 0, evicted: 0, undetermined: 0, exchanges: 0, exchangesTallied: 0, talliesUnsupported: 0, duplicateSegments: 0, reorderedSegments: 0, holes: 0, unsupported: 0, datagrams: 0, tlsTakeovers: 0, ciphertextSkipped: 0 };
   readonly #keepSqlLiterals: boolean;
   readonly #dnsPort: number;
   readonly #datagrams: DnsDatagrams;
@@ -192,6 +198,67 @@ export class L7Connections {
   #forget(conn: Connection): void {
     this.#connections.delete(conn.cookie);
     this.#byTuple.delete(tupleKey(conn.localAddr, conn.localPort, conn.remoteAddr, conn.remotePort));
+  }
+
+  /**
+   * Exchanges the kernel counted on paused connections (bpf/lib/l7_tally.bpf.h), with the
+   * identity of their socket resolved as for parsed ones. The kernel's own record of the socket
+   * (its tuple and last writer) stands in where the connection is no longer known here.
+   */
+  tallied(entries: ReadonlyArray<{ key: L7TallyKey; tally: L7Tally }>, wallMs: number): TalliedExchange[] {
+    const out: TalliedExchange[] = [];
+    // A local client's own tally in the same batch names the caller of a server-side tally.
+    const clients = new Map<string, number>();
+    const rows = entries.map(({ key, tally }) => {
+      const af = tally.family === 2 ? AF_INET : AF_INET6;
+      const localAddr = formatAddress(af, tally.localAddr);
+      const remoteAddr = formatAddress(af, tally.remoteAddr);
+      if (tally.server === 0 && tally.pid > 0) clients.set(tupleKey(localAddr, tally.localPort, remoteAddr, tally.remotePort), tally.pid);
+      return { key, tally, localAddr, remoteAddr, family: (tally.family === 2 ? 4 : 6) as 4 | 6 };
+    });
+    for (const r of rows) {
+      const protocol = talliedProtocol(r.tally.protocol);
+      if (protocol === null) {
+        this.stats.talliesUnsupported++;
+        continue;
+      }
+      const side = r.tally.server === 1 ? 'server' : 'client';
+      const cookie = r.key.cookie;
+      const owner = this.#flows.ownerOf(cookie) ?? (side === 'server' ? this.#flows.listenerOf(r.tally.localPort) : undefined)
+        ?? (r.tally.pid > 0 ? { pid: r.tally.pid, comm: this.#flows.commOf(r.tally.pid) } : undefined);
+      const pid = owner?.pid ?? 0;
+      const comm = owner?.comm ?? '';
+      let peerService: string | null;
+      if (side === 'client') {
+        peerService = this.#flows.localServiceAt(r.remoteAddr, r.tally.remotePort);
+      } else {
+        const mirrored = tupleKey(r.remoteAddr, r.tally.remotePort, r.localAddr, r.tally.localPort);
+        const clientPid = clients.get(mirrored);
+        const clientCookie = this.#byTuple.get(mirrored);
+        const clientOwner = clientPid !== undefined ? { pid: clientPid, comm: this.#flows.commOf(clientPid) } : clientCookie === undefined ? undefined : this.#flows.ownerOf(clientCookie);
+        peerService = clientOwner ? this.#flows.serviceOf(clientOwner.pid, clientOwner.comm, null) : null;
+      }
+      const identity = {
+        side,
+        pid,
+        comm,
+        exe: pid > 0 ? this.#flows.exeOf(pid) : null,
+        serviceName: this.#flows.serviceOf(pid, comm, side === 'server' ? r.tally.localPort : null),
+        peerService,
+        family: r.family,
+        localAddr: r.localAddr,
+        localPort: r.tally.localPort,
+        remoteAddr: r.remoteAddr,
+        remotePort: r.tally.remotePort,
+        socketCookie: cookie,
+        tls: false,
+      } as const;
+      for (const t of talliedExchanges(identity, r.key, r.tally, protocol, wallMs)) {
+        this.stats.exchangesTallied += t.count;
+        out.push(t);
+      }
+    }
+    return out;
   }
 
   /** TCP reported the connection closed; flush it once in-flight segments had time to arrive. */

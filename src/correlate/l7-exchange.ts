@@ -59,4 +59,9 @@ export interface L7Exchange {
   attributes: Readonly<Attributes>;
   /** Parsed from TLS plaintext taken from the TLS library (uprobes); absent means false. */
   tls?: boolean;
+  /**
+   * The kernel's hash of the SQL text (tally-key.ts), for parsed SQL and for kernel tallies: how
+   * telemetry learns the table of tallied statements. HTTP's is computed from `target`.
+   */
+  tallyKey?: number;
 }

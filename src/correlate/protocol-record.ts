@@ -65,5 +65,6 @@ export function protocolL7Exchange(
     failed: ex.error,
     attributes: described.attributes,
   };
+  if (described.tallyKey !== undefined) record.tallyKey = described.tallyKey;
   return name === 'http2' ? Object.assign(record, http2Fields(ex.attributes)) : record;
 }

@@ -12,6 +12,16 @@ import { ProtocolMetrics } from './protocol-metrics.js';
 import { RpcMetrics } from './rpc-metrics.js';
 import { isProtocolError, toProtocolSpanRecord } from './protocol-span-record.js';
 import { DEFAULT_BUCKET_MS, DEFAULT_WINDOW_MS, ServiceStats, type ServiceStat } from './service-stats.js';
+import { pathTallyKey } from '../correlate/tally-key.js';
+
+/** Learned kernel hashes (route, or operation and table) kept at most; past it they are relearned. */
+const MAX_LEARNED = 16384;
+
+interface Learned {
+  route: string | null;
+  operation: string | null;
+  resource: string | null;
+}
 
 export interface L7TelemetryOptions {
   /** Records kept for /api/v1/requests. Default 10,000. */
@@ -55,6 +65,8 @@ export class L7Telemetry {
   readonly #keepQuery: boolean;
   readonly #isLocal: (addr: string) => boolean;
   readonly #subscribers = new Set<(span: SpanRecord) => void>();
+  /** Service + kernel hash -> what the parsed exchanges with that hash were (for kernel tallies). */
+  #learned = new Map<string, Learned>();
   readonly #onSubscriberError: ((error: unknown) => void) | undefined;
 
   constructor(registry: MetricRegistry, options: L7TelemetryOptions = {}) {
@@ -117,6 +129,7 @@ export class L7Telemetry {
       return;
     }
     const route = this.routes.route(x.serviceName, x.target);
+    if (x.target !== null) this.#learn(`${x.serviceName}\0${pathTallyKey(x.target)}`, route, null, null);
     const edge = graphEdge(x, this.#isLocal);
     const error = isErrorExchange(x.side, x.status);
     this.#metrics.record(x, route, edge);
@@ -127,8 +140,40 @@ export class L7Telemetry {
     this.#keep(toSpanRecord(x, route, weight, { keepQuery: this.#keepQuery }));
   }
 
+  /**
+   * `count` exchanges alike counted by the kernel while their connection was paused (over the
+   * capture budget): the metrics, windows and graph count them; no record is made. The route or
+   * table is the one parsed exchanges with the same kernel hash had (none until one was parsed).
+   */
+  recordTally(x: L7Exchange, count: number): void {
+    if (!(count > 0)) return;
+    const learned = x.tallyKey === undefined ? undefined : this.#learned.get(`${x.serviceName}\0${x.tallyKey}`);
+    const edge = graphEdge(x, this.#isLocal);
+    if (x.protocol === 'http') {
+      const error = isErrorExchange(x.side, x.status);
+      this.#metrics.record(x, learned?.route ?? null, edge, count);
+      if (x.side === 'server') this.#stats.record(x.serviceName, x.durationMs, error, count);
+      this.#graph.record(x, edge, error, count);
+      return;
+    }
+    const described = learned === undefined ? x : { ...x, operation: learned.operation ?? x.operation, resource: learned.resource };
+    const error = isProtocolError(described);
+    this.#protocolMetrics.record(described, count);
+    if (edge !== null) this.#graphMetrics.record(edge, x.durationMs / 1000, error, count);
+    if (x.side === 'server') this.#stats.record(x.serviceName, x.durationMs, error, count);
+    this.#graph.record(x, edge, error, count);
+  }
+
+  #learn(key: string, route: string | null, operation: string | null, resource: string | null): void {
+    const known = this.#learned.get(key);
+    if (known !== undefined && known.route === route && known.operation === operation && known.resource === resource) return;
+    if (this.#learned.size >= MAX_LEARNED) this.#learned = new Map();
+    this.#learned.set(key, { route, operation, resource });
+  }
+
   /** Databases, caches, messaging, DNS, gRPC: the same windows and graph, their own metrics and records. */
   #recordProtocol(x: L7Exchange): void {
+    if (x.tallyKey !== undefined) this.#learn(`${x.serviceName}\0${x.tallyKey}`, null, x.operation, x.resource);
     const edge = graphEdge(x, this.#isLocal);
     const error = isProtocolError(x);
     if (x.protocol === 'grpc') this.#rpcMetrics.record(x);

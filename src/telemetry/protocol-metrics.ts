@@ -82,7 +82,8 @@ export class ProtocolMetrics {
     });
   }
 
-  record(x: L7Exchange): void {
+  /** One exchange (or `count` alike: kernel tallies). */
+  record(x: L7Exchange, count = 1): void {
     if (x.side !== 'client') return;
     const seconds = x.durationMs / 1000;
     const a = x.attributes;
@@ -96,7 +97,7 @@ export class ProtocolMetrics {
         server_address: x.remoteAddr,
       };
       const key = `${labels.db_system_name}\0${labels.db_operation_name}\0${labels.db_collection_name}\0${labels.db_response_status_code}\0${labels.service_name}\0${labels.server_address}`;
-      this.#db.get(key, () => this.#dbDuration.bind(labels)).observe(seconds);
+      this.#db.get(key, () => this.#dbDuration.bind(labels)).observe(seconds, count);
       return;
     }
     if (x.protocol === 'kafka') {
@@ -110,13 +111,13 @@ export class ProtocolMetrics {
         server_address: x.remoteAddr,
       };
       const key = `${labels.messaging_operation_name}\0${destination}\0${labels.error_type}\0${labels.service_name}\0${labels.server_address}`;
-      this.#messaging.get(key, () => this.#messagingDuration.bind(labels)).observe(seconds);
-      const count = a['messaging.batch.message_count'];
-      if (typeof count === 'number' && count > 0 && x.failed !== true) {
+      this.#messaging.get(key, () => this.#messagingDuration.bind(labels)).observe(seconds, count);
+      const messages = a['messaging.batch.message_count'];
+      if (typeof messages === 'number' && messages > 0 && x.failed !== true) {
         const counts = { messaging_system: 'kafka', messaging_destination_name: destination, service_name: x.serviceName };
         const countKey = `${destination}\0${x.serviceName}`;
-        if (x.operation === 'Produce') this.#sent.get(countKey, () => this.#sentMessages.bind(counts)).inc(count);
-        else if (x.operation === 'Fetch') this.#consumed.get(countKey, () => this.#consumedMessages.bind(counts)).inc(count);
+        if (x.operation === 'Produce') this.#sent.get(countKey, () => this.#sentMessages.bind(counts)).inc(messages);
+        else if (x.operation === 'Fetch') this.#consumed.get(countKey, () => this.#consumedMessages.bind(counts)).inc(messages);
       }
       return;
     }
@@ -127,7 +128,7 @@ export class ProtocolMetrics {
         service_name: x.serviceName,
       };
       const key = `${labels.dns_question_type}\0${labels.dns_response_code}\0${labels.service_name}`;
-      this.#dns.get(key, () => this.#dnsDuration.bind(labels)).observe(seconds);
+      this.#dns.get(key, () => this.#dnsDuration.bind(labels)).observe(seconds, count);
     }
   }
 }

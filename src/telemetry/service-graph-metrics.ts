@@ -46,11 +46,11 @@ export class ServiceGraphMetrics {
     });
   }
 
-  record(edge: GraphEdgeKey, seconds: number, failed: boolean): void {
+  record(edge: GraphEdgeKey, seconds: number, failed: boolean, count = 1): void {
     const e = this.#edge(edge.client, edge.server);
-    e.total.inc();
-    if (failed) e.failed.inc();
-    e.seconds.observe(seconds);
+    e.total.inc(count);
+    if (failed) e.failed.inc(count);
+    e.seconds.observe(seconds, count);
   }
 
   #edge(client: string, server: string): EdgeHandles {

@@ -140,7 +140,7 @@ export class ServiceGraph {
   }
 
   /** One exchange: its own service becomes (or stays) a node; `edge` (from graphEdge) is counted. */
-  record(x: L7Exchange, edge: GraphEdgeKey | null, error: boolean): void {
+  record(x: L7Exchange, edge: GraphEdgeKey | null, error: boolean, count = 1): void {
     const now = this.#now();
     this.#touch(x.serviceName, x.side === 'server' ? serverKindOf(x.protocol) : 'service', undefined, undefined, now);
     if (edge === null) return;
@@ -160,7 +160,7 @@ export class ServiceGraph {
       servers.set(edge.server, stats);
       this.#edgeCount++;
     }
-    stats.record(now, x.durationMs, error);
+    stats.record(now, x.durationMs, error, count);
     if (edge.external !== null) this.#touch(edge.server, 'external', edge.external.address, edge.external.port, now);
     else this.#touch(edge.client === x.serviceName ? edge.server : edge.client, 'service', undefined, undefined, now);
   }

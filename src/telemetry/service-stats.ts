@@ -146,7 +146,7 @@ export class WindowedStats {
     return this.#lastEpoch * this.#bucketMs;
   }
 
-  record(nowMs: number, durationMs: number, error: boolean): void {
+  record(nowMs: number, durationMs: number, error: boolean, count = 1): void {
     const epoch = Math.floor(nowMs / this.#bucketMs);
     const n = this.#ring.length;
     const b = this.#ring[((epoch % n) + n) % n] as Bucket;
@@ -156,9 +156,9 @@ export class WindowedStats {
       b.errors = 0;
       b.latency.clear();
     }
-    b.requests++;
-    if (error) b.errors++;
-    b.latency.add(durationMs);
+    b.requests += count;
+    if (error) b.errors += count;
+    b.latency.add(durationMs, count);
     if (epoch > this.#lastEpoch) this.#lastEpoch = epoch;
   }
 
@@ -245,11 +245,11 @@ export class ServiceStats {
     this.#startedMs = this.#now();
   }
 
-  /** One server-side exchange of `service`. */
-  record(service: string, durationMs: number, error: boolean): void {
+  /** One server-side exchange of `service` (or `count` alike). */
+  record(service: string, durationMs: number, error: boolean, count = 1): void {
     let stats = this.#services.get(service);
     if (stats === undefined) stats = this.#add(service);
-    stats.record(this.#now(), durationMs, error);
+    stats.record(this.#now(), durationMs, error, count);
   }
 
   /** Every service with requests in the window, sorted by name. */

@@ -125,8 +125,12 @@ export class HttpMetrics {
     });
   }
 
-  /** One exchange, counted exactly. `edge` is graphEdge()'s answer (null: not a service-graph edge). */
-  record(x: L7Exchange, route: string | null, edge: GraphEdgeKey | null): void {
+  /**
+   * One exchange, counted exactly (or `count` exchanges alike: tallies of the kernel, whose body
+   * sizes are not known, so only the duration histograms and the graph count them).
+   * `edge` is graphEdge()'s answer (null: not a service-graph edge).
+   */
+  record(x: L7Exchange, route: string | null, edge: GraphEdgeKey | null, count = 1): void {
     const service = x.serviceName;
     const method = methodLabel(x.method);
     const routeLabel = route ?? '';
@@ -143,10 +147,10 @@ export class HttpMetrics {
       network_protocol_version: version,
     }));
     const seconds = x.durationMs / 1000;
-    h.duration.observe(seconds);
+    h.duration.observe(seconds, count);
     // Body sizes only for messages that were seen.
-    if (x.method !== null) h.requestSize.observe(x.requestBodyBytes);
-    if (x.status !== null) h.responseSize.observe(x.responseBodyBytes);
-    if (edge !== null) this.#graph.record(edge, seconds, isErrorExchange(x.side, x.status));
+    if (count === 1 && x.method !== null) h.requestSize.observe(x.requestBodyBytes);
+    if (count === 1 && x.status !== null) h.responseSize.observe(x.responseBodyBytes);
+    if (edge !== null) this.#graph.record(edge, seconds, isErrorExchange(x.side, x.status), count);
   }
 }

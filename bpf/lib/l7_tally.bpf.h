@@ -1,0 +1,419 @@
+/*
+ * Tallies of paused connections. Over the segment budget a connection stops being copied to
+ * user space (see "shed" in l7.bpf.c), but its exchanges must still be counted: metrics count
+ * every exchange. While a connection is paused, each request start remembers its time and what it
+ * asked (first token, and a hash of its path or SQL text); the first segment back in the
+ * response direction closes the exchange into `l7_tallies`, keyed by socket, operation, detail
+ * and status, with a latency histogram. User space drains the map about once a second and turns
+ * each entry into metric observations, with the socket's identity resolved there.
+ *
+ * What is exact and what is not (docs/l7-capture.md): every request start seen in a segment is
+ * counted; several pipelined requests in one segment count as one; the latency is first request
+ * byte to first response byte.
+ *
+ * The hashes here have twins in src/correlate/tally-key.ts (user space learns hash -> route and
+ * hash -> table from the exchanges it does parse): change both together.
+ */
+#ifndef SONDE_L7_TALLY_BPF_H
+#define SONDE_L7_TALLY_BPF_H
+
+#include "../l7.h"
+#include "l7_detect.bpf.h"
+
+/* Bytes of a request segment looked at (a power of two: indexes are masked with it). */
+#define L7_TALLY_HEAD 128
+/*
+ * Bytes of path or SQL text looked at for the detail, and of SQL text hashed (digits and quoted
+ * literals are skipped, so their lengths must not move the window).
+ */
+#define L7_TALLY_SCAN_BYTES 96
+#define L7_TALLY_DETAIL_BYTES 64
+#define L7_TALLY_MAX_ENTRIES 32768
+#define L7_NO_OPERATION 0xff
+#define L7_FNV_OFFSET 2166136261U
+#define L7_FNV_PRIME 16777619U
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, L7_TALLY_MAX_ENTRIES);
+	__type(key, struct sonde_l7_tally_key);
+	__type(value, struct sonde_l7_tally);
+} l7_tallies SEC(".maps");
+
+/* The epoch tallies are written under (0 or 1); user space flips it before draining the other. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} l7_tally_epoch SEC(".maps");
+
+#define L7_DETAIL_NONE 0
+#define L7_DETAIL_PATH 1
+#define L7_DETAIL_SQL 2
+
+struct l7_tally_head {
+	__u8 bytes[L7_TALLY_HEAD];
+	/*
+	 * What to hash, stored and read back through `volatile`: the verifier then knows them only
+	 * by range, so the hash loops are verified once instead of once per constant start offset.
+	 */
+	__u32 detail_kind;
+	__u32 detail_start;
+	__u32 detail_end;
+	/* SQL bytes hashed so far: kept in memory, so it is no constant the verifier tracks per iteration. */
+	__u32 hashed;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct l7_tally_head);
+} l7_tally_scratch SEC(".maps");
+
+/* A new entry is assembled here: too big for the BPF stack beside the caller's frame. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct sonde_l7_tally);
+} l7_tally_fresh SEC(".maps");
+
+static const __u64 l7_tally_bounds_ns[SONDE_L7_TALLY_BOUNDS] = {
+	50000ULL,      100000ULL,     250000ULL,     500000ULL,      1000000ULL,
+	5000000ULL,    10000000ULL,   25000000ULL,   50000000ULL,    75000000ULL,
+	100000000ULL,  250000000ULL,  500000000ULL,  750000000ULL,   1000000000ULL,
+	2500000000ULL, 5000000000ULL, 7500000000ULL, 10000000000ULL,
+};
+
+static __always_inline bool l7_token_end(__u8 c)
+{
+	return c == ' ' || c == '\r' || c == '\n' || c == '\t' || c == 0 || c == ';' || c == '(';
+}
+
+/*
+ * Where the request's first token starts in `p` (`len` bytes), and its message type; 
+ * L7_NO_OPERATION when the request has no token we read (user space names it by `message`).
+ */
+static __always_inline __u32 tally_operation_offset(__u8 protocol, const __u8 *p, __u32 len, __u8 *message)
+{
+	__u32 star_end, name;
+
+	*message = 0;
+	switch (protocol) {
+	case L7_PROTOCOL_HTTP1:
+	case L7_PROTOCOL_MEMCACHED:
+		return 0;
+	case L7_PROTOCOL_REDIS:
+		/* "*<n>\r\n$<len>\r\n<name>": one or two digits in each count. */
+		star_end = p[2] == '\r' ? 4 : 5;
+		if (p[star_end & (L7_TALLY_HEAD - 1)] != '$')
+			return L7_NO_OPERATION;
+		name = p[(star_end + 2) & (L7_TALLY_HEAD - 1)] == '\r' ? star_end + 4 : star_end + 5;
+		return name;
+	case L7_PROTOCOL_POSTGRESQL:
+		*message = p[0];
+		if (p[0] == 'Q')
+			return 5;
+		/* Parse of the unnamed statement: an empty name, then the SQL. */
+		if (p[0] == 'P' && p[5] == 0)
+			return 6;
+		return L7_NO_OPERATION;
+	case L7_PROTOCOL_MYSQL:
+		*message = p[4];
+		/* COM_QUERY and COM_STMT_PREPARE carry the SQL right after the command byte. */
+		return p[4] == 0x03 || p[4] == 0x16 ? 5 : L7_NO_OPERATION;
+	case L7_PROTOCOL_KAFKA:
+		*message = p[5]; /* API key (<= 74: its low byte) */
+		return L7_NO_OPERATION;
+	}
+	return L7_NO_OPERATION;
+}
+
+/* Copies the token at `off` into `dst` (NUL-padded); returns its length. */
+static __always_inline __u32 tally_copy_token(char *dst, const __u8 *p, __u32 off, __u32 len)
+{
+	__u32 n = 0;
+	bool done = off == L7_NO_OPERATION;
+
+#pragma unroll
+	for (int i = 0; i < SONDE_L7_TALLY_OPERATION; i++) {
+		__u32 at = off + i;
+		__u8 c = 0;
+
+		if (!done) {
+			if (at >= len || at >= L7_TALLY_HEAD)
+				done = true;
+			else {
+				c = p[at & (L7_TALLY_HEAD - 1)];
+				if (l7_token_end(c))
+					done = true;
+			}
+		}
+		dst[i] = done ? 0 : c;
+		if (!done)
+			n++;
+	}
+	return n;
+}
+
+/*
+ * FNV-1a of the path (from `start` up to ' ', '?', '#', CR or L7_TALLY_SCAN_BYTES bytes) by
+ * segments: each '/' folds the hash of the segment before it into the result, and a segment
+ * holding a digit folds as 0, so /users/42 and /users/43 share a key (user space's route
+ * normaliser turns both into one route anyway).
+ */
+static __always_inline __u32 tally_path_detail(const __u8 *p, __u32 start, __u32 len)
+{
+	__u32 h = L7_FNV_OFFSET, seg = L7_FNV_OFFSET, digit = 0, stop = 0;
+
+	/* No early exit: every path out of a bounded loop is verified again to the program's end. */
+	for (int i = 0; i < L7_TALLY_SCAN_BYTES; i++) {
+		__u32 at = start + i;
+		__u8 c = p[at & (L7_TALLY_HEAD - 1)];
+
+		if (at >= len || c == ' ' || c == '?' || c == '#' || c == '\r')
+			stop = 1;
+		if (stop)
+			continue;
+		if (c == '/') {
+			h = (h ^ (digit ? 0 : seg)) * L7_FNV_PRIME;
+			seg = L7_FNV_OFFSET;
+			digit = 0;
+			continue;
+		}
+		seg = (seg ^ c) * L7_FNV_PRIME;
+		digit |= l7_digit(c);
+	}
+	return (h ^ (digit ? 0 : seg)) * L7_FNV_PRIME;
+}
+
+/*
+ * FNV-1a of the SQL text (from `start`, within L7_TALLY_SCAN_BYTES bytes, before `end` and
+ * before a NUL) leaving out digits and what is inside single quotes, up to
+ * L7_TALLY_DETAIL_BYTES hashed bytes: the same statement with other literals gets the same key.
+ */
+static __always_inline __u32 tally_sql_detail(struct l7_tally_head *hd, __u32 start, __u32 end)
+{
+	__u32 h = L7_FNV_OFFSET, quoted = 0, stop = 0;
+	const __u8 *p = hd->bytes;
+
+	hd->hashed = 0;
+	for (int i = 0; i < L7_TALLY_SCAN_BYTES; i++) {
+		__u32 at = start + i;
+		__u8 c = p[at & (L7_TALLY_HEAD - 1)];
+
+		if (at >= end || c == 0 || *(volatile __u32 *)&hd->hashed >= L7_TALLY_DETAIL_BYTES)
+			stop = 1;
+		if (stop)
+			continue;
+		if (c == '\'') {
+			quoted ^= 1;
+			continue;
+		}
+		if (quoted || l7_digit(c))
+			continue;
+		h = (h ^ c) * L7_FNV_PRIME;
+		*(volatile __u32 *)&hd->hashed += 1;
+	}
+	return h;
+}
+
+/* A segment in the request direction of a paused connection: if it starts a request, remember when and what it asked. */
+static __always_inline void tally_request(struct __sk_buff *skb, struct sonde_l7_sock_state *state, __u32 payload_off,
+					  __u32 payload_len, __u64 now)
+{
+	struct l7_tally_head *head;
+	__u32 zero = 0, len, off, token;
+	__u8 message;
+
+	head = bpf_map_lookup_elem(&l7_tally_scratch, &zero);
+	if (!head)
+		return;
+	len = payload_len < L7_TALLY_HEAD ? payload_len : L7_TALLY_HEAD;
+	/* Spelled so the verifier sees 1 <= len <= L7_TALLY_HEAD. */
+	len = ((len - 1) & (L7_TALLY_HEAD - 1)) + 1;
+	/* Stale bytes of an earlier request must not complete a short one's signature. */
+	__builtin_memset(head->bytes, 0, L7_HEAD_BYTES);
+	if (bpf_skb_load_bytes(skb, payload_off, head->bytes, len))
+		return;
+	if (!l7_request_start(state->protocol, head->bytes, payload_len))
+		return;
+	if (state->pending_start_ns != 0) {
+		/* Pipelined: another request before the first answer. */
+		if (state->pending_requests < 0xffff)
+			state->pending_requests++;
+		return;
+	}
+	off = tally_operation_offset(state->protocol, head->bytes, len, &message);
+	token = tally_copy_token(state->pending_operation, head->bytes, off, len);
+	state->pending_message = message;
+	head->detail_kind = L7_DETAIL_NONE;
+	head->detail_end = len;
+	if (state->protocol == L7_PROTOCOL_HTTP1 && token > 0) {
+		head->detail_kind = L7_DETAIL_PATH;
+		head->detail_start = token + 1;
+	} else if (off != L7_NO_OPERATION && (state->protocol == L7_PROTOCOL_POSTGRESQL || state->protocol == L7_PROTOCOL_MYSQL)) {
+		head->detail_kind = L7_DETAIL_SQL;
+		head->detail_start = off;
+		if (state->protocol == L7_PROTOCOL_MYSQL) {
+			__u32 packet = 4 + ((__u32)head->bytes[0] | ((__u32)head->bytes[1] << 8) | ((__u32)head->bytes[2] << 16));
+
+			if (packet < len)
+				head->detail_end = packet;
+		}
+	}
+	{
+		__u32 kind = *(volatile __u32 *)&head->detail_kind;
+		__u32 start = *(volatile __u32 *)&head->detail_start & (L7_TALLY_HEAD - 1);
+		__u32 stop = *(volatile __u32 *)&head->detail_end;
+
+		if (kind == L7_DETAIL_PATH)
+			state->pending_detail = tally_path_detail(head->bytes, start, stop);
+		else if (kind == L7_DETAIL_SQL)
+			state->pending_detail = tally_sql_detail(head, start, stop);
+		else
+			state->pending_detail = 0;
+	}
+	state->pending_start_ns = now;
+	state->pending_requests = 1;
+}
+
+/* The outcome of a response, from its first bytes: the HTTP status, else 0 answered / 1 failed. */
+static __always_inline __u16 tally_status(__u8 protocol, const __u8 *p, __u32 len)
+{
+	switch (protocol) {
+	case L7_PROTOCOL_HTTP1:
+		if (len < 12 || http1_start(p) != HTTP1_RESPONSE || !l7_digit(p[9]) || !l7_digit(p[10]) || !l7_digit(p[11]))
+			return 0;
+		return (p[9] - '0') * 100 + (p[10] - '0') * 10 + (p[11] - '0');
+	case L7_PROTOCOL_REDIS:
+		return p[0] == '-' || p[0] == '!';
+	case L7_PROTOCOL_POSTGRESQL:
+		return p[0] == 'E';
+	case L7_PROTOCOL_MYSQL:
+		return len > 4 && p[4] == 0xff;
+	case L7_PROTOCOL_MEMCACHED:
+		/* ERROR, CLIENT_ERROR, SERVER_ERROR */
+		return (p[0] == 'E' && p[1] == 'R' && p[2] == 'R') || (p[0] == 'C' && p[1] == 'L' && p[6] == '_') ||
+		       (p[0] == 'S' && p[1] == 'E' && p[6] == '_');
+	}
+	return 0;
+}
+
+static __always_inline __u32 tally_bucket(__u64 latency)
+{
+	__u32 i;
+
+#pragma unroll
+	for (i = 0; i < SONDE_L7_TALLY_BOUNDS; i++)
+		if (latency <= l7_tally_bounds_ns[i])
+			return i;
+	return SONDE_L7_TALLY_BOUNDS;
+}
+
+/*
+ * The first response segment after a tallied request: count the exchange(s). An HTTP interim
+ * (1xx) response does not end the exchange.
+ */
+static __always_inline void tally_response(struct __sk_buff *skb, struct bpf_sock *sk, struct sonde_l7_sock_state *state,
+					   __u32 payload_off, __u32 payload_len, __u64 now, struct sonde_l7_stats *s)
+{
+	struct sonde_l7_tally_key key = {};
+	struct sonde_l7_tally *t;
+	__u8 head[L7_HEAD_BYTES] = {};
+	__u32 zero = 0, head_len, bucket, *epoch;
+	__u64 latency, count;
+	__u16 status;
+
+	if (state->pending_start_ns == 0)
+		return;
+	head_len = payload_len < L7_HEAD_BYTES ? payload_len : L7_HEAD_BYTES;
+	if (head_len < 1 || head_len > L7_HEAD_BYTES || bpf_skb_load_bytes(skb, payload_off, head, head_len))
+		return;
+	if (state->protocol == L7_PROTOCOL_HTTP1 && (payload_len < 12 || http1_start(head) != HTTP1_RESPONSE))
+		return; /* the rest of a response already counted, or not a status line */
+	status = tally_status(state->protocol, head, payload_len);
+	if (state->protocol == L7_PROTOCOL_HTTP1 && status >= 100 && status < 200)
+		return;
+
+	latency = now > state->pending_start_ns ? now - state->pending_start_ns : 0;
+	count = state->pending_requests ? state->pending_requests : 1;
+	state->pending_start_ns = 0;
+	state->pending_requests = 0;
+
+	epoch = bpf_map_lookup_elem(&l7_tally_epoch, &zero);
+	key.cookie = bpf_get_socket_cookie(skb);
+	key.detail = state->pending_detail;
+	key.status = status;
+	key.epoch = epoch ? (__u8)(*epoch & 1) : 0;
+	key.message = state->pending_message;
+	__builtin_memcpy(key.operation, state->pending_operation, SONDE_L7_TALLY_OPERATION);
+	bucket = tally_bucket(latency);
+	if (bucket >= SONDE_L7_TALLY_BUCKETS)
+		return;
+
+	t = bpf_map_lookup_elem(&l7_tallies, &key);
+	if (!t) {
+		struct sonde_l7_tally *fresh = bpf_map_lookup_elem(&l7_tally_fresh, &zero);
+
+		if (!fresh)
+			return;
+		__builtin_memset(fresh, 0, sizeof(*fresh));
+		fresh->pid = state->writer_pid;
+		fresh->protocol = state->protocol;
+		fresh->family = sk->family;
+		fresh->server = state->request_direction == L7_DIRECTION_INGRESS;
+		fresh->local_port = sk->src_port;
+		fresh->remote_port = bpf_ntohs(sk->dst_port);
+		if (sk->family == AF_INET) {
+			*(__u32 *)fresh->local_addr = sk->src_ip4;
+			*(__u32 *)fresh->remote_addr = sk->dst_ip4;
+		} else {
+			__u32 *local = (__u32 *)fresh->local_addr;
+			__u32 *remote = (__u32 *)fresh->remote_addr;
+
+			local[0] = sk->src_ip6[0];
+			local[1] = sk->src_ip6[1];
+			local[2] = sk->src_ip6[2];
+			local[3] = sk->src_ip6[3];
+			remote[0] = sk->dst_ip6[0];
+			remote[1] = sk->dst_ip6[1];
+			remote[2] = sk->dst_ip6[2];
+			remote[3] = sk->dst_ip6[3];
+		}
+		/* Another CPU may have made it meanwhile: then add to theirs. */
+		bpf_map_update_elem(&l7_tallies, &key, fresh, BPF_NOEXIST);
+		t = bpf_map_lookup_elem(&l7_tallies, &key);
+		if (!t) {
+			if (s)
+				s->tally_dropped += count;
+			return;
+		}
+	}
+	__sync_fetch_and_add(&t->bucket_counts[bucket], count);
+	__sync_fetch_and_add(&t->bucket_sum_ns[bucket], latency * count);
+	if (s)
+		s->exchanges_tallied += count;
+}
+
+/* One segment (with payload) of a paused connection. */
+static __always_inline void tally_segment(struct __sk_buff *skb, struct bpf_sock *sk, struct sonde_l7_sock_state *state,
+					  __u8 direction, __u32 payload_off, __u32 payload_len, __u64 now,
+					  struct sonde_l7_stats *s)
+{
+	/* HTTP/2 and DNS are never paused. */
+	if (state->protocol == L7_PROTOCOL_HTTP2 || state->protocol == L7_PROTOCOL_DNS)
+		return;
+	if (direction == L7_DIRECTION_EGRESS)
+		state->writer_pid = bpf_get_current_pid_tgid() >> 32;
+	if (direction == state->request_direction) {
+		tally_request(skb, state, payload_off, payload_len, now);
+		return;
+	}
+	tally_response(skb, sk, state, payload_off, payload_len, now, s);
+}
+
+#endif
