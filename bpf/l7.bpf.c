@@ -258,6 +258,32 @@ static __always_inline int capture_datagram(struct __sk_buff *skb, __u8 directio
 	return 1;
 }
 
+/*
+ * A global function: the verifier checks it once, on its own, with its arguments known only by
+ * type. Inlined, its loops were verified again for every state the callers arrive in (4x the load
+ * time, and past the million-instruction limit before the hashes' inputs were laundered). It
+ * finds the socket and its state again for that (two cheap lookups).
+ */
+__noinline int l7_tally(struct __sk_buff *skb, __u32 direction, __u32 payload_off, __u32 payload_len, __u64 now)
+{
+	struct sonde_l7_sock_state *state;
+	struct bpf_sock *sk;
+
+	if (!skb)
+		return 0;
+	sk = skb->sk;
+	if (!sk)
+		return 0;
+	sk = bpf_sk_fullsock(sk);
+	if (!sk)
+		return 0;
+	state = bpf_sk_storage_get(&l7_sockets, sk, 0, 0);
+	if (!state)
+		return 0;
+	tally_segment(skb, sk, state, direction, payload_off, payload_len, now, stats());
+	return 0;
+}
+
 static __always_inline int capture(struct __sk_buff *skb, __u8 direction)
 {
 	struct bpf_sock *sk = skb->sk;
@@ -436,8 +462,7 @@ static __always_inline int capture(struct __sk_buff *skb, __u8 direction)
 	return 1;
 
 tally:
-	/* One call site: the tally's loops are verified once, not once per path that pauses. */
-	tally_segment(skb, sk, state, direction, payload_off, payload_len, now, s);
+	l7_tally(skb, direction, payload_off, payload_len, now);
 	return 1;
 }
 

@@ -8,8 +8,11 @@ import type { HttpCondition, HttpConditionName } from './conditions.js';
 import type { Nginx } from './nginx.js';
 import { runWrk, type WrkResult } from './wrk.js';
 
-/** After wrk is done, sonde is scraped this often until its nginx count stops moving. */
-const SETTLE_POLL_MS = 250;
+/**
+ * After wrk is done, sonde is scraped this often until its nginx count stops moving: longer than
+ * the kernel-tally drain period (1 s), or a count between two drains would look settled.
+ */
+const SETTLE_POLL_MS = 1250;
 /** ... but for no longer than this: a pipeline still catching up after it is part of the result. */
 const SETTLE_MAX_MS = 5000;
 

@@ -7,9 +7,13 @@ import { L7_STATS_SIZE, readL7Stats, readL7Tally, readL7TallyKey, type L7Stats, 
 import { readCgroup2Mount } from './doctor/system-facts.js';
 import { sumPerCpuStats } from './per-cpu-stats.js';
 import { CaptureError, explainBpfFailure } from './capture-error.js';
+import { BpfError } from '../kernel/errors.js';
 
 /** Largest per-segment capture the BPF program supports (SONDE_L7_MAX_CAPTURE). */
 export const MAX_CAPTURE_BYTES = 4096;
+
+/** Loads interrupted by a signal (EAGAIN) are tried this many times in all. */
+const LOAD_ATTEMPTS = 5;
 
 /** Records are exchanges, not connections: drain often enough that latency stays low. */
 const DRAIN_INTERVAL_MS = 20;
@@ -65,11 +69,26 @@ export class L7Probes {
    * in `tlsUnavailable`.
    */
   static start(options: L7ProbeOptions): L7Probes {
-    if (options.tls !== true) return L7Probes.#start(options, false, null);
+    if (options.tls !== true) return L7Probes.#startRetrying(options, false, null);
     try {
-      return L7Probes.#start(options, true, null);
+      return L7Probes.#startRetrying(options, true, null);
     } catch (err) {
       return L7Probes.#start(options, false, err instanceof Error ? err.message : String(err));
+    }
+  }
+
+  /**
+   * The verifier gives up with EAGAIN when a signal arrives while it works (tens of ms for the
+   * socket programs): a signal is no reason to lose L7 capture, so the load is tried again.
+   */
+  static #startRetrying(options: L7ProbeOptions, tls: boolean, tlsUnavailable: string | null): L7Probes {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return L7Probes.#start(options, tls, tlsUnavailable);
+      } catch (err) {
+        const cause = err instanceof CaptureError ? err.cause : undefined;
+        if (attempt >= LOAD_ATTEMPTS || !(cause instanceof BpfError) || cause.code !== 'EAGAIN') throw err;
+      }
     }
   }
 
@@ -126,17 +145,31 @@ export class L7Probes {
     const map = this.#object.map('l7_tallies');
     const idle = this.#tallyEpoch ^ 1;
     const out: KernelTally[] = [];
-    for (const { key, value } of map.dump()) {
+    // Sized to what is there (counted natively): dump() allocates for `max` entries, and the
+    // whole map (32k × 400 B) every second cost the agent more CPU than the tallies it read.
+    // An entry added meanwhile waits for a later drain.
+    const present = map.count();
+    if (present === 0 && !all) {
+      this.#flipTallyEpoch();
+      return [];
+    }
+    for (const { key, value } of map.dump(Math.min(map.maxEntries, present + 64))) {
       const k = readL7TallyKey(viewOf(key), 0);
       if (k.epoch !== idle && !all) continue;
       out.push({ key: k, tally: readL7Tally(viewOf(value), 0) });
       map.delete(Buffer.from(key));
     }
-    const value = Buffer.alloc(4);
-    value.writeUInt32LE(idle);
-    this.#object.map('l7_tally_epoch').update(Buffer.alloc(4), value);
-    this.#tallyEpoch = idle;
+    this.#flipTallyEpoch();
     return out;
+  }
+
+  /** Programs write tallies under the other epoch from now on. */
+  #flipTallyEpoch(): void {
+    const next = this.#tallyEpoch ^ 1;
+    const value = Buffer.alloc(4);
+    value.writeUInt32LE(next);
+    this.#object.map('l7_tally_epoch').update(Buffer.alloc(4), value);
+    this.#tallyEpoch = next;
   }
 
   ringBufferStats(): { name: string; records: number; batches: number } {

@@ -42,3 +42,15 @@ describe('sqlTallyKey', () => {
   for (const [name, a, b] of different) it(`different keys: ${name}`, () => assert.notEqual(sqlTallyKey(a), sqlTallyKey(b)));
   it('of the empty text is the FNV offset basis', () => assert.equal(sqlTallyKey(''), 2166136261));
 });
+
+describe('non-ASCII text', () => {
+  it('is hashed as its UTF-8 bytes, as the kernel sees it on the wire', () => {
+    // "/é" on the wire is 2f c3 a9: one segment of two bytes.
+    const bytes = [0xc3, 0xa9];
+    let seg = 2166136261;
+    for (const b of bytes) seg = Math.imul(seg ^ b, 16777619) >>> 0;
+    const h = Math.imul(0, 16777619) >>> 0; // the empty segment before the first '/'
+    assert.equal(pathTallyKey('/é'), Math.imul(h ^ seg, 16777619) >>> 0);
+    assert.notEqual(sqlTallyKey("SELECT 'é' FROM t"), sqlTallyKey('SELECT é FROM t'));
+  });
+});

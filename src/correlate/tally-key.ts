@@ -1,7 +1,8 @@
 // Twins of the hashes in bpf/lib/l7_tally.bpf.h. The kernel tallies exchanges of paused
 // connections under a hash of their path or SQL text; user space computes the same hash for the
 // exchanges it parses and so learns which route or table each hash stands for. Change both
-// together: a mismatch shows as tallied exchanges without a route (test/l7-tally.test.ts).
+// together: a mismatch shows as tallied exchanges without a route or table
+// (test/http-shedding.test.ts, test/db-tally.test.ts).
 
 const FNV_OFFSET = 2166136261;
 const FNV_PRIME = 16777619;
@@ -17,18 +18,32 @@ const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
 const encoder = new TextEncoder();
 
 /**
+ * The first TALLY_SCAN_BYTES bytes of `text` as UTF-8. This runs for every parsed HTTP record,
+ * so ASCII (nearly every path and statement) is read from the string without an allocation.
+ */
+function scanned(text: string): { length: number; at: (i: number) => number } {
+  const n = Math.min(text.length, TALLY_SCAN_BYTES);
+  for (let i = 0; i < n; i++) {
+    if (text.charCodeAt(i) > 0x7f) {
+      const bytes = encoder.encode(text.slice(0, TALLY_SCAN_BYTES));
+      return { length: Math.min(bytes.length, TALLY_SCAN_BYTES), at: (j) => bytes[j] ?? 0 };
+    }
+  }
+  return { length: n, at: (j) => text.charCodeAt(j) };
+}
+
+/**
  * The kernel's key for an HTTP request target: FNV-1a by '/'-separated segments of the path (up
- * to ' ', '?', '#', CR or 96 bytes), a segment holding a digit folding as 0.
+ * to ' ', '?', '#', CR, NUL or 96 bytes), a segment holding a digit folding as 0.
  */
 export function pathTallyKey(target: string): number {
-  const bytes = encoder.encode(target.length > TALLY_SCAN_BYTES ? target.slice(0, TALLY_SCAN_BYTES) : target);
+  const { length, at } = scanned(target);
   let h = FNV_OFFSET;
   let seg = FNV_OFFSET;
   let digit = false;
-  const n = Math.min(bytes.length, TALLY_SCAN_BYTES);
-  for (let i = 0; i < n; i++) {
-    const c = bytes[i]!;
-    if (c === 0x20 || c === 0x3f || c === 0x23 || c === 0x0d) break;
+  for (let i = 0; i < length; i++) {
+    const c = at(i);
+    if (c === 0x20 || c === 0x3f || c === 0x23 || c === 0x0d || c === 0) break;
     if (c === 0x2f) {
       h = fnv(h, digit ? 0 : seg);
       seg = FNV_OFFSET;
@@ -46,13 +61,12 @@ export function pathTallyKey(target: string): number {
  * quoted literals, at most 64 bytes hashed.
  */
 export function sqlTallyKey(sql: string): number {
-  const bytes = encoder.encode(sql.length > TALLY_SCAN_BYTES ? sql.slice(0, TALLY_SCAN_BYTES) : sql);
+  const { length, at } = scanned(sql);
   let h = FNV_OFFSET;
   let quoted = false;
   let hashed = 0;
-  const n = Math.min(bytes.length, TALLY_SCAN_BYTES);
-  for (let i = 0; i < n; i++) {
-    const c = bytes[i]!;
+  for (let i = 0; i < length; i++) {
+    const c = at(i);
     if (c === 0 || hashed >= TALLY_DETAIL_BYTES) break;
     if (c === 0x27) {
       quoted = !quoted;
