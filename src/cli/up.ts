@@ -61,6 +61,7 @@ export async function runUp(config: SondeConfig): Promise<number> {
     })
     : undefined;
   l7Telemetry?.subscribe((span) => store.add(span));
+  l7Telemetry?.subscribeTallies((span) => store.addTally(span));
 
   const health = createHealthServer(() => (pipeline ? { ready: true, detail: 'all probes attached' } : { ready: false, detail: 'attaching probes' }));
   const api = createApiServer({

@@ -76,6 +76,18 @@ describe('L7Telemetry.recordTally', () => {
     assert.equal(metrics().get(key), '10');
   });
 
+  it('hands tallies to tally subscribers as records weighted by their count, not to record subscribers', () => {
+    const { t } = setup();
+    const records: number[] = [];
+    const tallies: Array<[number, string]> = [];
+    t.subscribe((s) => records.push(s.sample_weight));
+    t.subscribeTallies((s) => tallies.push([s.sample_weight, s.resource ?? '']));
+    t.record(exchange());
+    t.recordTally(tallied(), 41);
+    assert.deepEqual(records, [1]);
+    assert.deepEqual(tallies, [[41, '/users/{id}']]);
+  });
+
   it('ignores a count that is not positive', () => {
     const { t, metrics } = setup();
     t.recordTally(tallied(), 0);

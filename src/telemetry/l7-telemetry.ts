@@ -65,6 +65,7 @@ export class L7Telemetry {
   readonly #keepQuery: boolean;
   readonly #isLocal: (addr: string) => boolean;
   readonly #subscribers = new Set<(span: SpanRecord) => void>();
+  readonly #tallySubscribers = new Set<(span: SpanRecord) => void>();
   /** Service + kernel hash -> what the parsed exchanges with that hash were (for kernel tallies). */
   #learned = new Map<string, Learned>();
   readonly #onSubscriberError: ((error: unknown) => void) | undefined;
@@ -151,9 +152,11 @@ export class L7Telemetry {
     const edge = graphEdge(x, this.#isLocal);
     if (x.protocol === 'http') {
       const error = isErrorExchange(x.side, x.status);
-      this.#metrics.record(x, learned?.route ?? null, edge, count);
+      const route = learned?.route ?? null;
+      this.#metrics.record(x, route, edge, count);
       if (x.side === 'server') this.#stats.record(x.serviceName, x.durationMs, error, count);
       this.#graph.record(x, edge, error, count);
+      this.#tallied(() => toSpanRecord(x, route, count, { keepQuery: false }));
       return;
     }
     const described = learned === undefined ? x : { ...x, operation: learned.operation ?? x.operation, resource: learned.resource };
@@ -162,6 +165,19 @@ export class L7Telemetry {
     if (edge !== null) this.#graphMetrics.record(edge, x.durationMs / 1000, error, count);
     if (x.side === 'server') this.#stats.record(x.serviceName, x.durationMs, error, count);
     this.#graph.record(x, edge, error, count);
+    this.#tallied(() => toProtocolSpanRecord(described, count));
+  }
+
+  #tallied(make: () => SpanRecord): void {
+    if (this.#tallySubscribers.size === 0) return;
+    const span = make();
+    for (const fn of this.#tallySubscribers) {
+      try {
+        fn(span);
+      } catch (err) {
+        this.#onSubscriberError?.(err);
+      }
+    }
   }
 
   #learn(key: string, route: string | null, operation: string | null, resource: string | null): void {
@@ -205,6 +221,18 @@ export class L7Telemetry {
   /** Nodes and client -> server edges over the window (`/api/v1/graph`). */
   graph(): GraphSnapshot {
     return this.#graph.snapshot();
+  }
+
+  /**
+   * Kernel tallies from now on, as records whose `sample_weight` is how many exchanges they
+   * stand for (at their mean latency): for aggregates (the store's rollups), never to be shown
+   * as requests. Until the returned function is called.
+   */
+  subscribeTallies(fn: (span: SpanRecord) => void): () => void {
+    this.#tallySubscribers.add(fn);
+    return () => {
+      this.#tallySubscribers.delete(fn);
+    };
   }
 
   /** Every kept record from now on, until the returned function is called. */

@@ -146,6 +146,17 @@ export class BatchWriter {
   }
 }
 
+/**
+ * Exchanges counted without a record (kernel tallies: `sample_weight` of them, alike): into the
+ * rollups only, so the UI's counts agree with the metrics. False when its time did not parse.
+ */
+export function rollTally(acc: RollupAccumulator, s: StoreSpan): boolean {
+  const startMs = parseTime(s.start);
+  if (startMs === null) return false;
+  rollSpan(acc, s, startMs);
+  return true;
+}
+
 function rollSpan(acc: RollupAccumulator, s: StoreSpan, startMs: number): void {
   const w = weightOf(s.sample_weight);
   const bin = binOf(s.duration_ms);

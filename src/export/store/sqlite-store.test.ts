@@ -103,6 +103,21 @@ describe('SqliteStore: writing', () => {
     store.close();
   });
 
+  it('counts kernel tallies in the rollups by their weight, without a row', () => {
+    const path = join(dir(), 'sonde.db');
+    const { store } = open(path);
+    store.add(testSpan(T0 - 1000));
+    store.addTally(testSpan(T0 - 900, { sample_weight: 499 }));
+    store.addTally(testSpan(T0 - 800, { sample_weight: 500, status: 500, error: true }));
+    store.flush();
+    const api = store.overview(HOUR_MS, T0).services[0]!;
+    assert.equal(api.requests, 1000);
+    assert.equal(api.errors, 500);
+    assert.equal(store.spans({}, 100, 0).items.length, 1, 'tallies are no requests to list');
+    assert.equal(countInFile(path, 'spans'), 1);
+    store.close();
+  });
+
   it('counts records whose time does not parse and stores the rest', () => {
     const { store } = open(':memory:');
     store.add(testSpan(T0, { start: 'yesterday' }));

@@ -1,5 +1,5 @@
 import type { Database } from 'better-sqlite3';
-import { BatchWriter, type Batch, type BatchResult, type PendingRollup } from './batch-writer.js';
+import { BatchWriter, rollTally, type Batch, type BatchResult, type PendingRollup } from './batch-writer.js';
 import { RollupAccumulator } from './rollup-accumulator.js';
 import { ROLLUP_KINDS } from './rollup-kinds.js';
 import { moveAside, openDisk, openMemory, type DatabaseSettings, type StoreLogger, type StoreMode } from './open-database.js';
@@ -231,6 +231,15 @@ export class SqliteStore {
   add(span: StoreSpan): void {
     if (this.#closed) this.#buffer.countDropped(1);
     else this.#buffer.pushSpan(span);
+  }
+
+  /**
+   * `span.sample_weight` exchanges that have no record (the kernel tallied them while capture
+   * was paused): counted in the rollups behind the overview, service and graph pages, never
+   * stored as a row.
+   */
+  addTally(span: StoreSpan): void {
+    if (this.#closed || !rollTally(this.#acc, span)) this.#buffer.countDropped(1);
   }
 
   addFlow(flow: StoreFlow): void {
