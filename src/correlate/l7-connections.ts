@@ -1,6 +1,6 @@
 import type { L7Segment } from '../decode/l7-events.js';
 import { formatAddress, AF_INET, AF_INET6 } from '../decode/ip-address.js';
-import type { Http1Headers } from '../protocols/http1/types.js';
+import { HTTP1_SELECTED_HEADERS, type Http1Headers } from '../protocols/http1/types.js';
 import type { MonotonicClock } from './clock.js';
 import type { FlowCorrelator } from './flow-correlator.js';
 import type { L7Exchange, L7ProtocolName } from './l7-exchange.js';
@@ -485,8 +485,16 @@ export class L7Connections {
   }
 }
 
-function presentHeaders(headers: Http1Headers): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) if (value !== null) out[name] = value;
-  return out;
+const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
+
+/** The headers that were present; one shared empty object when none was (most responses). Runs per message: no entries array. */
+function presentHeaders(headers: Http1Headers): Readonly<Record<string, string>> {
+  let out: Record<string, string> | null = null;
+  for (const name of HTTP1_SELECTED_HEADERS) {
+    const value = headers[name];
+    if (value === null) continue;
+    out ??= {};
+    out[name] = value;
+  }
+  return out ?? NO_HEADERS;
 }
