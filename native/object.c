@@ -1,10 +1,13 @@
 /* Object lifecycle: open, configure before load, load, attach, close. */
+#define _GNU_SOURCE /* pipe2 */
 #include "common.h"
 
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -384,6 +387,111 @@ static napi_value link_destroy(napi_env env, napi_callback_info info)
 	return sonde_undefined(env);
 }
 
+/* Closes every fd from `from` up except those in `keep` (sorted ascending); async-signal-safe. */
+static void close_all_but(const int *keep, uint32_t n, int from)
+{
+	int next = from;
+
+	for (uint32_t i = 0; i <= n; i++) {
+		int end = i < n ? keep[i] - 1 : (int)(~0U >> 1);
+
+		if (end >= next && syscall(SYS_close_range, next, end, 0) != 0) {
+			/* No close_range (before Linux 5.9): one by one, up to a bound. */
+			int last = end < 65536 ? end : 65536;
+
+			for (int fd = next; fd <= last; fd++)
+				close(fd);
+		}
+		if (i < n)
+			next = keep[i] + 1;
+	}
+}
+
+static int compare_fds(const void *a, const void *b)
+{
+	return *(const int *)a - *(const int *)b;
+}
+
+/*
+ * linksReleaseDetached([link, ...]): detaches the links without waiting for the kernel. Uprobe
+ * detaches wait for RCU grace periods one after another under a kernel mutex (~35 ms each idle,
+ * seconds under load: the agent took over ten seconds to stop on a busy host). A reaper process
+ * (double-forked, so init reaps it) keeps only the links' fds and exits: the last reference, and
+ * with it the slow detach, goes with it. This process then drops its own references at once.
+ * The programs keep running until the reaper is done (a few seconds at most).
+ */
+static napi_value links_release_detached(napi_env env, napi_callback_info info)
+{
+	uint32_t length = 0, count = 0;
+	bool is_array = false;
+	struct bpf_link **links;
+	int *fds, done[2] = { -1, -1 };
+	pid_t child;
+
+	SONDE_ARGS(1);
+	if (napi_is_array(env, argv[0], &is_array) != napi_ok || !is_array || napi_get_array_length(env, argv[0], &length) != napi_ok) {
+		sonde_throw_type(env, "links must be an array");
+		return NULL;
+	}
+	links = calloc(length + 1, sizeof(*links));
+	fds = calloc(length + 2, sizeof(*fds));
+	if (!links || !fds) {
+		free(links);
+		free(fds);
+		sonde_throw_type(env, "out of memory");
+		return NULL;
+	}
+	for (uint32_t i = 0; i < length; i++) {
+		napi_value item;
+		struct sonde_link *sl = NULL;
+
+		if (napi_get_element(env, argv[0], i, &item) != napi_ok || !sonde_arg_external(env, item, (void **)&sl, "link")) {
+			free(links);
+			free(fds);
+			return NULL;
+		}
+		if (!sl->link)
+			continue;
+		links[count] = sl->link;
+		fds[count] = bpf_link__fd(sl->link);
+		sl->link = NULL;
+		count++;
+	}
+	/*
+	 * The reaper must hold its references until this process has dropped its own, or this
+	 * process's close would be the last one (and the slow one): it waits for EOF on a pipe
+	 * whose write end is closed here once the links are destroyed.
+	 */
+	child = -1;
+	if (count > 0 && pipe2(done, O_CLOEXEC) == 0) {
+		fds[count] = done[0];
+		qsort(fds, count + 1, sizeof(*fds), compare_fds);
+		child = fork();
+		if (child == 0) {
+			char byte;
+
+			/* Only async-signal-safe calls from here: this is a copy of a multithreaded process. */
+			if (fork() != 0)
+				_exit(0);
+			close_all_but(fds, count + 1, 0);
+			while (read(done[0], &byte, 1) > 0)
+				;
+			_exit(0);
+		}
+		close(done[0]);
+		if (child > 0)
+			waitpid(child, NULL, 0);
+	}
+	/* Without a reaper (no pipe or fork) this is where the kernel's wait happens, as before. */
+	for (uint32_t i = 0; i < count; i++)
+		bpf_link__destroy(links[i]);
+	if (done[1] >= 0)
+		close(done[1]);
+	free(links);
+	free(fds);
+	return sonde_undefined(env);
+}
+
 void sonde_init_object(napi_env env, napi_value exports)
 {
 	sonde_register(env, exports, "objectOpen", object_open);
@@ -400,4 +508,5 @@ void sonde_init_object(napi_env env, napi_value exports)
 	sonde_register(env, exports, "attachPerfEvent", object_attach_perf_event);
 	sonde_register(env, exports, "attachCgroup", object_attach_cgroup);
 	sonde_register(env, exports, "linkDestroy", link_destroy);
+	sonde_register(env, exports, "linksReleaseDetached", links_release_detached);
 }

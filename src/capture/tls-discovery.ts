@@ -188,7 +188,8 @@ export class TlsDiscovery {
     if (this.#stopped) return;
     this.#stopped = true;
     clearInterval(this.#timer);
-    for (const a of this.#attachments.values()) a.destroy();
+    // The uprobes stay for the BPF object's close, which detaches them all in the background
+    // (one by one here, each waiting for the kernel, took seconds).
     this.#attachments.clear();
   }
 

@@ -95,7 +95,7 @@ export class BpfObject {
 
   attachUprobe(program: string, opts: { binary: string; func: string; pid?: number; retprobe?: boolean }): Link {
     const handle = native().attachUprobe(this.#live(), program, opts.binary, opts.func, opts.pid ?? -1, opts.retprobe ?? false);
-    return this.#track(new Link(handle, `${program} -> ${opts.binary}:${opts.func}`));
+    return this.#track(new Link(handle, `${program} -> ${opts.binary}:${opts.func}`, true));
   }
 
   attachPerfEvent(program: string, perfFd: number): Link {
@@ -130,7 +130,7 @@ export class BpfObject {
   close(): void {
     if (this.#handle === null) return;
     for (const rb of this.#ringBuffers) rb.close();
-    for (const link of this.#links) link.destroy();
+    Link.destroyAll(this.#links);
     native().objectClose(this.#handle);
     this.#handle = null;
   }

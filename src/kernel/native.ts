@@ -27,6 +27,8 @@ export interface NativeAddon {
   attachPerfEvent(obj: NativeHandle, prog: string, perfFd: number): NativeHandle;
   attachCgroup(obj: NativeHandle, prog: string, cgroupPath: string): NativeHandle;
   linkDestroy(link: NativeHandle): void;
+  /** Detaches links in a reaper process that exits on its own (uprobe detaches are slow). */
+  linksReleaseDetached(links: NativeHandle[]): void;
   mapLookup(fd: number, key: Buffer, valueSize: number): Buffer | null;
   mapUpdate(fd: number, key: Buffer, value: Buffer, flags: number): void;
   mapDelete(fd: number, key: Buffer): boolean;
