@@ -41,6 +41,7 @@ export async function runUp(config: SondeConfig): Promise<number> {
     path: config.store.path,
     retentionMs: config.store.retentionMs,
     maxBytes: config.store.maxBytes,
+    maxSpanRowsPerSecond: config.store.maxSpanRowsPerSecond,
     logger: { warn: (m) => log.warn(m), info: (m) => log.info(m) },
   });
   const registry = new MetricRegistry({ maxSeriesPerMetric: config.metrics.maxSeriesPerMetric, onCollectHookError: (e) => log.warn(`metrics: ${(e as Error).message}`) });

@@ -51,6 +51,8 @@ export interface StoreConfig {
   retentionMs: number;
   /** The file (with its WAL) is kept under this many bytes by deleting the oldest records. */
   maxBytes: number;
+  /** Span rows written per second; past it spans count in the rollups only. */
+  maxSpanRowsPerSecond: number;
 }
 
 export interface SondeConfig {
@@ -87,7 +89,7 @@ export function defaultConfig(): SondeConfig {
   return {
     listen: { host: '127.0.0.1', port: 8080 },
     authToken: null,
-    store: { path: '/var/lib/sonde/sonde.db', retentionMs: 24 * 3600_000, maxBytes: 1024 ** 3 },
+    store: { path: '/var/lib/sonde/sonde.db', retentionMs: 24 * 3600_000, maxBytes: 1024 ** 3, maxSpanRowsPerSecond: 2000 },
     healthListen: { host: '127.0.0.1', port: 8081 },
     durationMs: null,
     logLevel: 'info',

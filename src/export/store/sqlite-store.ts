@@ -1,6 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import { BatchWriter, rollTally, type Batch, type BatchResult, type PendingRollup } from './batch-writer.js';
 import { RollupAccumulator } from './rollup-accumulator.js';
+import { RowBudget } from './row-budget.js';
 import { ROLLUP_KINDS } from './rollup-kinds.js';
 import { moveAside, openDisk, openMemory, type DatabaseSettings, type StoreLogger, type StoreMode } from './open-database.js';
 import { overview } from './query-overview.js';
@@ -45,6 +46,8 @@ export class SqliteStore {
   readonly #retentionIntervalMs: number;
   readonly #rollupIntervalMs: number;
   readonly #acc = new RollupAccumulator(ROLLUP_KINDS);
+  readonly #rowBudget: RowBudget;
+  #rollupOnly = 0;
   #pendingRollups: PendingRollup[] = [];
   #lastRollupTake = -Infinity;
   #lastCoarseTake = -Infinity;
@@ -78,6 +81,8 @@ export class SqliteStore {
     this.#logger = options.logger;
     this.#retentionMs = options.retentionMs ?? DEFAULT_RETENTION_MS;
     this.#diskMaxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+    // Its own clock: it meters the capture's rate, whatever clock retention runs on.
+    this.#rowBudget = new RowBudget(options.maxSpanRowsPerSecond ?? Number.POSITIVE_INFINITY, () => performance.now());
     this.#memoryMaxBytes = options.memoryMaxBytes ?? DEFAULT_MEMORY_MAX_BYTES;
     this.#now = options.now ?? Date.now;
     this.#buffer = new RecordBuffer(options.bufferCapacity ?? DEFAULT_BUFFER_CAPACITY);
@@ -230,7 +235,8 @@ export class SqliteStore {
 
   add(span: StoreSpan): void {
     if (this.#closed) this.#buffer.countDropped(1);
-    else this.#buffer.pushSpan(span);
+    else if (this.#rowBudget.admit(span.error)) this.#buffer.pushSpan(span);
+    else this.addTally(span);
   }
 
   /**
@@ -240,6 +246,7 @@ export class SqliteStore {
    */
   addTally(span: StoreSpan): void {
     if (this.#closed || !rollTally(this.#acc, span)) this.#buffer.countDropped(1);
+    else this.#rollupOnly++;
   }
 
   addFlow(flow: StoreFlow): void {
@@ -419,6 +426,7 @@ export class SqliteStore {
       buffered: this.#buffer.length,
       dropped: this.#buffer.dropped,
       invalid: this.#invalid,
+      spans_rollup_only: this.#rollupOnly,
       write_batches: this.#batches,
       written_records: this.#written,
       last_write_ms: this.#lastWriteMs,

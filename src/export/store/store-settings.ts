@@ -31,6 +31,11 @@ export interface SqliteStoreOptions {
   retentionMs?: number;
   /** Live size (pages in use + WAL) past which the oldest records go. */
   maxBytes?: number;
+  /**
+   * Span rows written per second (row-budget.ts); past it a span only adds to the rollups.
+   * Default Infinity: every span is a row (`sonde up` passes `store.max_span_rows_per_second`).
+   */
+  maxSpanRowsPerSecond?: number;
   logger: StoreLogger;
   memoryMaxBytes?: number;
   bufferCapacity?: number;
@@ -64,6 +69,8 @@ export interface StoreStats {
   dropped: number;
   /** Records whose times did not parse. */
   invalid: number;
+  /** Spans counted in the rollups without a row (past the span-row budget, or kernel tallies). */
+  spans_rollup_only: number;
   write_batches: number;
   written_records: number;
   last_write_ms: number | null;
