@@ -466,7 +466,7 @@ describe('l7 settings', () => {
   const file = (text: string) => ({ flags: { config: '/etc/sonde.yaml' }, env: {}, readFile: () => text });
   it('defaults: enabled, 4 KiB capture, secrets redacted, queries dropped', () => {
     const c = loadConfig({ flags: {}, env: {} });
-    assert.deepEqual(c.l7, { enabled: true, captureBytes: 4096, maxSegmentsPerSecond: 40000, redactSecrets: true, keepQuery: false, keepSqlLiterals: false, dnsPort: 53, tls: true, recentLimit: 10000, recordBudgetPerSecond: 10000, maxRoutesPerService: 100, routes: [] });
+    assert.deepEqual(c.l7, { enabled: true, captureBytes: 4096, maxSegmentsPerSecond: 20000, redactSecrets: true, keepQuery: false, keepSqlLiterals: false, dnsPort: 53, tls: true, recentLimit: 10000, recordBudgetPerSecond: 10000, maxRoutesPerService: 100, routes: [] });
   });
   it('reads every key from the file', () => {
     const c = loadConfig(file('l7:\n  enabled: false\n  capture_bytes: 512\n  redact_secrets: false\n  keep_query: true\n  routes: ["/users/:id", "/static/*"]\n'));

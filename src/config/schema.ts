@@ -98,7 +98,10 @@ export function defaultConfig(): SondeConfig {
     l7: {
       enabled: true,
       captureBytes: 4096,
-      maxSegmentsPerSecond: 40_000,
+      // Matches the record budget (10k/s): a local pair is 4 segments and 2 records, a remote
+      // peer 2 segments and 1 record. Past it the kernel tallies, so parsing more segments would
+      // only make records the sampler drops (metrics count every exchange either way).
+      maxSegmentsPerSecond: 20_000,
       redactSecrets: true,
       keepQuery: false,
       keepSqlLiterals: false,
