@@ -435,24 +435,8 @@ static __always_inline int capture(struct __sk_buff *skb, __u8 direction)
 	scratch->header.payload_len = payload_len;
 	scratch->header.cookie = bpf_get_socket_cookie(skb);
 	scratch->header.ts_ns = now;
-	if (sk->family == AF_INET) {
-		__builtin_memset(scratch->header.local_addr, 0, 32);
-		*(__u32 *)scratch->header.local_addr = sk->src_ip4;
-		*(__u32 *)scratch->header.remote_addr = sk->dst_ip4;
-	} else {
-		/* bpf_sock fields must be read one by one: no pointer arithmetic on a sock. */
-		__u32 *local = (__u32 *)scratch->header.local_addr;
-		__u32 *remote = (__u32 *)scratch->header.remote_addr;
-
-		local[0] = sk->src_ip6[0];
-		local[1] = sk->src_ip6[1];
-		local[2] = sk->src_ip6[2];
-		local[3] = sk->src_ip6[3];
-		remote[0] = sk->dst_ip6[0];
-		remote[1] = sk->dst_ip6[1];
-		remote[2] = sk->dst_ip6[2];
-		remote[3] = sk->dst_ip6[3];
-	}
+	__builtin_memset(scratch->header.local_addr, 0, 32);
+	l7_sock_addrs(sk, scratch->header.local_addr, scratch->header.remote_addr);
 	{
 		__be32 seq_be = 0;
 		bpf_skb_load_bytes(skb, tcp_off + 4, &seq_be, 4);

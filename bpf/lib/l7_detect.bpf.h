@@ -41,6 +41,31 @@ static __always_inline bool l7_digit(__u8 c)
 	return c >= '0' && c <= '9';
 }
 
+/*
+ * A socket's local and remote addresses into 16-byte buffers (IPv4 in the first 4 bytes, the
+ * rest left as the caller had them). bpf_sock fields must be read one by one: no pointer
+ * arithmetic on a sock.
+ */
+static __always_inline void l7_sock_addrs(const struct bpf_sock *sk, __u8 *local_addr, __u8 *remote_addr)
+{
+	__u32 *local = (__u32 *)local_addr;
+	__u32 *remote = (__u32 *)remote_addr;
+
+	if (sk->family == AF_INET) {
+		local[0] = sk->src_ip4;
+		remote[0] = sk->dst_ip4;
+		return;
+	}
+	local[0] = sk->src_ip6[0];
+	local[1] = sk->src_ip6[1];
+	local[2] = sk->src_ip6[2];
+	local[3] = sk->src_ip6[3];
+	remote[0] = sk->dst_ip6[0];
+	remote[1] = sk->dst_ip6[1];
+	remote[2] = sk->dst_ip6[2];
+	remote[3] = sk->dst_ip6[3];
+}
+
 #define HTTP1_NONE 0
 #define HTTP1_REQUEST 1
 #define HTTP1_RESPONSE 2

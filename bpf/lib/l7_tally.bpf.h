@@ -375,22 +375,7 @@ static __always_inline void tally_response(struct __sk_buff *skb, struct bpf_soc
 		fresh->server = state->request_direction == L7_DIRECTION_INGRESS;
 		fresh->local_port = sk->src_port;
 		fresh->remote_port = bpf_ntohs(sk->dst_port);
-		if (sk->family == AF_INET) {
-			*(__u32 *)fresh->local_addr = sk->src_ip4;
-			*(__u32 *)fresh->remote_addr = sk->dst_ip4;
-		} else {
-			__u32 *local = (__u32 *)fresh->local_addr;
-			__u32 *remote = (__u32 *)fresh->remote_addr;
-
-			local[0] = sk->src_ip6[0];
-			local[1] = sk->src_ip6[1];
-			local[2] = sk->src_ip6[2];
-			local[3] = sk->src_ip6[3];
-			remote[0] = sk->dst_ip6[0];
-			remote[1] = sk->dst_ip6[1];
-			remote[2] = sk->dst_ip6[2];
-			remote[3] = sk->dst_ip6[3];
-		}
+		l7_sock_addrs(sk, fresh->local_addr, fresh->remote_addr);
 		/* Another CPU may have made it meanwhile: then add to theirs. */
 		bpf_map_update_elem(&l7_tallies, &key, fresh, BPF_NOEXIST);
 		t = bpf_map_lookup_elem(&l7_tallies, &key);
