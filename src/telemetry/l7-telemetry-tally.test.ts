@@ -2,9 +2,9 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { L7Exchange } from '../correlate/l7-exchange.js';
 import { pathTallyKey, sqlTallyKey } from '../correlate/tally-key.js';
-import { serializePrometheus } from '../export/prometheus/serialize.js';
 import { L7Telemetry } from './l7-telemetry.js';
 import { MetricRegistry } from './metrics/registry.js';
+import { scrapeMetrics } from './test-metrics.js';
 
 const NOW = 1_700_000_000_000;
 
@@ -26,15 +26,7 @@ function tallied(extra: Partial<L7Exchange> = {}): L7Exchange {
 function setup(): { t: L7Telemetry; metrics: () => Map<string, string> } {
   const registry = new MetricRegistry();
   const t = new L7Telemetry(registry, { now: () => NOW, isLocalAddress: (a) => a.startsWith('127.') });
-  const metrics = (): Map<string, string> => {
-    const out = new Map<string, string>();
-    for (const line of serializePrometheus(registry.collect()).split('\n')) {
-      if (line === '' || line.startsWith('#')) continue;
-      const at = line.lastIndexOf(' ');
-      out.set(line.slice(0, at), line.slice(at + 1));
-    }
-    return out;
-  };
+  const metrics = (): Map<string, string> => scrapeMetrics(registry);
   return { t, metrics };
 }
 

@@ -1,10 +1,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { L7Exchange } from '../correlate/l7-exchange.js';
-import { serializePrometheus } from '../export/prometheus/serialize.js';
 import type { SpanRecord } from './http/span-record.js';
 import { L7Telemetry, type L7TelemetryOptions } from './l7-telemetry.js';
 import { MetricRegistry } from './metrics/registry.js';
+import { scrapeMetrics } from './test-metrics.js';
 
 class FakeClock {
   ms = 1_700_000_000_000;
@@ -25,15 +25,7 @@ function setup(options: L7TelemetryOptions = {}): { t: L7Telemetry; registry: Me
   const clock = new FakeClock();
   const registry = new MetricRegistry();
   const t = new L7Telemetry(registry, { now: clock.now, isLocalAddress: (a) => a.startsWith('127.'), ...options });
-  const metrics = (): Map<string, string> => {
-    const out = new Map<string, string>();
-    for (const line of serializePrometheus(registry.collect()).split('\n')) {
-      if (line === '' || line.startsWith('#')) continue;
-      const at = line.lastIndexOf(' ');
-      out.set(line.slice(0, at), line.slice(at + 1));
-    }
-    return out;
-  };
+  const metrics = (): Map<string, string> => scrapeMetrics(registry);
   return { t, registry, clock, metrics };
 }
 
