@@ -42,6 +42,7 @@ export async function runUp(config: SondeConfig): Promise<number> {
     retentionMs: config.store.retentionMs,
     maxBytes: config.store.maxBytes,
     maxSpanRowsPerSecond: config.store.maxSpanRowsPerSecond,
+    maxFlowRowsPerSecond: config.store.maxFlowRowsPerSecond,
     logger: { warn: (m) => log.warn(m), info: (m) => log.info(m) },
   });
   const registry = new MetricRegistry({ maxSeriesPerMetric: config.metrics.maxSeriesPerMetric, onCollectHookError: (e) => log.warn(`metrics: ${(e as Error).message}`) });

@@ -160,6 +160,7 @@ const FIELDS: readonly Field<unknown>[] = [
     if (n < 1024 * 1024) throw new InvalidValueError(`must be at least 1048576 (1 MiB), got ${n}`);
   }),
   positiveIntField('store.max_span_rows_per_second', 'SONDE_STORE_MAX_SPAN_ROWS_PER_SECOND', (c, v) => (c.store.maxSpanRowsPerSecond = v)),
+  positiveIntField('store.max_flow_rows_per_second', 'SONDE_STORE_MAX_FLOW_ROWS_PER_SECOND', (c, v) => (c.store.maxFlowRowsPerSecond = v)),
   positiveIntField('flows.recent_limit', 'SONDE_FLOWS_RECENT_LIMIT', (c, v) => (c.flows.recentLimit = v)),
   positiveIntField('flows.table_size', 'SONDE_FLOWS_TABLE_SIZE', (c, v) => (c.flows.tableSize = v), (n) => {
     if (n < FLOW_TABLE_SIZE_MIN || n > FLOW_TABLE_SIZE_MAX || (n & (n - 1)) !== 0) {

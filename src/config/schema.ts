@@ -53,6 +53,8 @@ export interface StoreConfig {
   maxBytes: number;
   /** Span rows written per second; past it spans count in the rollups only. */
   maxSpanRowsPerSecond: number;
+  /** Flow rows written per second; past it flows count in the rollups only. */
+  maxFlowRowsPerSecond: number;
 }
 
 export interface SondeConfig {
@@ -89,7 +91,7 @@ export function defaultConfig(): SondeConfig {
   return {
     listen: { host: '127.0.0.1', port: 8080 },
     authToken: null,
-    store: { path: '/var/lib/sonde/sonde.db', retentionMs: 24 * 3600_000, maxBytes: 1024 ** 3, maxSpanRowsPerSecond: 2000 },
+    store: { path: '/var/lib/sonde/sonde.db', retentionMs: 24 * 3600_000, maxBytes: 1024 ** 3, maxSpanRowsPerSecond: 2000, maxFlowRowsPerSecond: 2000 },
     healthListen: { host: '127.0.0.1', port: 8081 },
     durationMs: null,
     logLevel: 'info',

@@ -171,6 +171,14 @@ function rollSpan(acc: RollupAccumulator, s: StoreSpan, startMs: number): void {
   }
 }
 
+/** A flow counted without a row (past the flow-row budget): into the rollups only. False when its end did not parse. */
+export function rollFlowOnly(acc: RollupAccumulator, f: StoreFlow): boolean {
+  const endMs = parseTime(f.end);
+  if (endMs === null) return false;
+  rollFlow(acc, f, endMs);
+  return true;
+}
+
 function rollFlow(acc: RollupAccumulator, f: StoreFlow, endMs: number): void {
   // Inbound flows come from ephemeral ports: the peer is named by address alone.
   const remote = f.peer_service ?? (f.direction === 'outbound' ? endpointLabel(f.remote_addr, f.remote_port) : f.remote_addr);

@@ -118,6 +118,23 @@ describe('SqliteStore: writing', () => {
     store.close();
   });
 
+  it('past the flow-row budget counts flows in the rollups only, failed ones kept longer', () => {
+    const path = join(dir(), 'sonde.db');
+    const { store } = open(path, { maxFlowRowsPerSecond: 10 });
+    for (let i = 0; i < 100; i++) store.addFlow(testFlow(T0 - 1000 + i));
+    for (let i = 0; i < 10; i++) store.addFlow(testFlow(T0 - 500 + i, { status: 'failed' }));
+    store.flush();
+    const rows = countInFile(path, 'flows');
+    // Two seconds of budget (20), then failed flows from their own share (a quarter: 5).
+    assert.ok(rows >= 25 && rows <= 27, `two seconds of budget plus the failed share: ${rows} rows`);
+    assert.equal(store.stats.flows_rollup_only, 110 - rows);
+    const summary = store.flowsSummary(HOUR_MS, T0);
+    assert.equal(summary.flows, 110, 'totals count every flow');
+    assert.equal(summary.failed, 10);
+    assert.ok(summary.failed_recent.length >= 5, 'failed flows past the budget keep rows from their own share');
+    store.close();
+  });
+
   it('counts records whose time does not parse and stores the rest', () => {
     const { store } = open(':memory:');
     store.add(testSpan(T0, { start: 'yesterday' }));

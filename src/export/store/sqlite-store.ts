@@ -1,5 +1,5 @@
 import type { Database } from 'better-sqlite3';
-import { BatchWriter, rollTally, type Batch, type BatchResult, type PendingRollup } from './batch-writer.js';
+import { BatchWriter, rollFlowOnly, rollTally, type Batch, type BatchResult, type PendingRollup } from './batch-writer.js';
 import { RollupAccumulator } from './rollup-accumulator.js';
 import { RowBudget } from './row-budget.js';
 import { ROLLUP_KINDS } from './rollup-kinds.js';
@@ -47,7 +47,9 @@ export class SqliteStore {
   readonly #rollupIntervalMs: number;
   readonly #acc = new RollupAccumulator(ROLLUP_KINDS);
   readonly #rowBudget: RowBudget;
+  readonly #flowRowBudget: RowBudget;
   #rollupOnly = 0;
+  #flowsRollupOnly = 0;
   #pendingRollups: PendingRollup[] = [];
   #lastRollupTake = -Infinity;
   #lastCoarseTake = -Infinity;
@@ -83,6 +85,7 @@ export class SqliteStore {
     this.#diskMaxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
     // Its own clock: it meters the capture's rate, whatever clock retention runs on.
     this.#rowBudget = new RowBudget(options.maxSpanRowsPerSecond ?? Number.POSITIVE_INFINITY, () => performance.now());
+    this.#flowRowBudget = new RowBudget(options.maxFlowRowsPerSecond ?? Number.POSITIVE_INFINITY, () => performance.now());
     this.#memoryMaxBytes = options.memoryMaxBytes ?? DEFAULT_MEMORY_MAX_BYTES;
     this.#now = options.now ?? Date.now;
     this.#buffer = new RecordBuffer(options.bufferCapacity ?? DEFAULT_BUFFER_CAPACITY);
@@ -251,7 +254,9 @@ export class SqliteStore {
 
   addFlow(flow: StoreFlow): void {
     if (this.#closed) this.#buffer.countDropped(1);
-    else this.#buffer.pushFlow(flow);
+    else if (this.#flowRowBudget.admit(flow.status !== 'closed')) this.#buffer.pushFlow(flow);
+    else if (rollFlowOnly(this.#acc, flow)) this.#flowsRollupOnly++;
+    else this.#buffer.countDropped(1);
   }
 
   addProcessEvent(event: StoreProcessEvent): void {
@@ -427,6 +432,7 @@ export class SqliteStore {
       dropped: this.#buffer.dropped,
       invalid: this.#invalid,
       spans_rollup_only: this.#rollupOnly,
+      flows_rollup_only: this.#flowsRollupOnly,
       write_batches: this.#batches,
       written_records: this.#written,
       last_write_ms: this.#lastWriteMs,

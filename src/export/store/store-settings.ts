@@ -36,6 +36,8 @@ export interface SqliteStoreOptions {
    * Default Infinity: every span is a row (`sonde up` passes `store.max_span_rows_per_second`).
    */
   maxSpanRowsPerSecond?: number;
+  /** The same for flow rows (failed and reset flows have the error share); `store.max_flow_rows_per_second`. */
+  maxFlowRowsPerSecond?: number;
   logger: StoreLogger;
   memoryMaxBytes?: number;
   bufferCapacity?: number;
@@ -71,6 +73,8 @@ export interface StoreStats {
   invalid: number;
   /** Spans counted in the rollups without a row (past the span-row budget, or kernel tallies). */
   spans_rollup_only: number;
+  /** Flows counted in the rollups without a row (past the flow-row budget). */
+  flows_rollup_only: number;
   write_batches: number;
   written_records: number;
   last_write_ms: number | null;
