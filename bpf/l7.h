@@ -212,7 +212,8 @@ struct sonde_l7_tally {
 	__u8 family;
 	/* 1: this socket serves (it receives the requests); 0: it is the client. */
 	__u8 server;
-	__u8 pad0;
+	/* 1: counted from TLS plaintext (uprobes), not from the socket's segments. */
+	__u8 tls;
 	__u16 local_port;
 	__u16 remote_port;
 	__u32 pad1;

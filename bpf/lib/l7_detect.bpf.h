@@ -56,13 +56,24 @@ static __always_inline void l7_sock_addrs(const struct bpf_sock *sk, __u8 *local
 		remote[0] = sk->dst_ip4;
 		return;
 	}
+	/*
+	 * The barriers keep clang from turning these into a memcpy from &sk->src_ip6, a pointer
+	 * into the sock that the verifier refuses.
+	 */
 	local[0] = sk->src_ip6[0];
+	__asm__ __volatile__("" ::: "memory");
 	local[1] = sk->src_ip6[1];
+	__asm__ __volatile__("" ::: "memory");
 	local[2] = sk->src_ip6[2];
+	__asm__ __volatile__("" ::: "memory");
 	local[3] = sk->src_ip6[3];
+	__asm__ __volatile__("" ::: "memory");
 	remote[0] = sk->dst_ip6[0];
+	__asm__ __volatile__("" ::: "memory");
 	remote[1] = sk->dst_ip6[1];
+	__asm__ __volatile__("" ::: "memory");
 	remote[2] = sk->dst_ip6[2];
+	__asm__ __volatile__("" ::: "memory");
 	remote[3] = sk->dst_ip6[3];
 }
 

@@ -321,6 +321,65 @@ static __always_inline __u32 tally_bucket(__u64 latency)
 	return SONDE_L7_TALLY_BOUNDS;
 }
 
+/* Who a tally entry is about: written into the entry when it is made. */
+struct l7_tally_identity {
+	__u8 local_addr[16];
+	__u8 remote_addr[16];
+	__u32 pid;
+	__u16 local_port;
+	__u16 remote_port;
+	__u8 protocol;
+	__u8 family;
+	__u8 server;
+	__u8 tls;
+};
+
+/*
+ * Adds `count` exchanges of `latency` to the entry of `key` (its epoch is filled in here),
+ * making the entry from `id` when it is new.
+ */
+static __always_inline void tally_add(struct sonde_l7_tally_key *key, const struct l7_tally_identity *id, __u64 latency,
+				      __u64 count, struct sonde_l7_stats *s)
+{
+	struct sonde_l7_tally *t;
+	__u32 zero = 0, bucket, *epoch;
+
+	epoch = bpf_map_lookup_elem(&l7_tally_epoch, &zero);
+	key->epoch = epoch ? (__u8)(*epoch & 1) : 0;
+	bucket = tally_bucket(latency);
+	if (bucket >= SONDE_L7_TALLY_BUCKETS)
+		return;
+	t = bpf_map_lookup_elem(&l7_tallies, key);
+	if (!t) {
+		struct sonde_l7_tally *fresh = bpf_map_lookup_elem(&l7_tally_fresh, &zero);
+
+		if (!fresh)
+			return;
+		__builtin_memset(fresh, 0, sizeof(*fresh));
+		fresh->pid = id->pid;
+		fresh->protocol = id->protocol;
+		fresh->family = id->family;
+		fresh->server = id->server;
+		fresh->tls = id->tls;
+		fresh->local_port = id->local_port;
+		fresh->remote_port = id->remote_port;
+		__builtin_memcpy(fresh->local_addr, id->local_addr, 16);
+		__builtin_memcpy(fresh->remote_addr, id->remote_addr, 16);
+		/* Another CPU may have made it meanwhile: then add to theirs. */
+		bpf_map_update_elem(&l7_tallies, key, fresh, BPF_NOEXIST);
+		t = bpf_map_lookup_elem(&l7_tallies, key);
+		if (!t) {
+			if (s)
+				s->tally_dropped += count;
+			return;
+		}
+	}
+	__sync_fetch_and_add(&t->bucket_counts[bucket], count);
+	__sync_fetch_and_add(&t->bucket_sum_ns[bucket], latency * count);
+	if (s)
+		s->exchanges_tallied += count;
+}
+
 /*
  * The first response segment after a tallied request: count the exchange(s). An HTTP interim
  * (1xx) response does not end the exchange.
@@ -329,9 +388,9 @@ static __always_inline void tally_response(struct __sk_buff *skb, struct bpf_soc
 					   __u32 payload_off, __u32 payload_len, __u64 now, struct sonde_l7_stats *s)
 {
 	struct sonde_l7_tally_key key = {};
-	struct sonde_l7_tally *t;
+	struct l7_tally_identity id = {};
 	__u8 head[L7_HEAD_BYTES] = {};
-	__u32 zero = 0, head_len, bucket, *epoch;
+	__u32 head_len;
 	__u64 latency, count;
 	__u16 status;
 
@@ -351,44 +410,20 @@ static __always_inline void tally_response(struct __sk_buff *skb, struct bpf_soc
 	state->pending_start_ns = 0;
 	state->pending_requests = 0;
 
-	epoch = bpf_map_lookup_elem(&l7_tally_epoch, &zero);
 	key.cookie = bpf_get_socket_cookie(skb);
 	key.detail = state->pending_detail;
 	key.status = status;
-	key.epoch = epoch ? (__u8)(*epoch & 1) : 0;
 	key.message = state->pending_message;
 	__builtin_memcpy(key.operation, state->pending_operation, SONDE_L7_TALLY_OPERATION);
-	bucket = tally_bucket(latency);
-	if (bucket >= SONDE_L7_TALLY_BUCKETS)
-		return;
-
-	t = bpf_map_lookup_elem(&l7_tallies, &key);
-	if (!t) {
-		struct sonde_l7_tally *fresh = bpf_map_lookup_elem(&l7_tally_fresh, &zero);
-
-		if (!fresh)
-			return;
-		__builtin_memset(fresh, 0, sizeof(*fresh));
-		fresh->pid = state->writer_pid;
-		fresh->protocol = state->protocol;
-		fresh->family = sk->family;
-		fresh->server = state->request_direction == L7_DIRECTION_INGRESS;
-		fresh->local_port = sk->src_port;
-		fresh->remote_port = bpf_ntohs(sk->dst_port);
-		l7_sock_addrs(sk, fresh->local_addr, fresh->remote_addr);
-		/* Another CPU may have made it meanwhile: then add to theirs. */
-		bpf_map_update_elem(&l7_tallies, &key, fresh, BPF_NOEXIST);
-		t = bpf_map_lookup_elem(&l7_tallies, &key);
-		if (!t) {
-			if (s)
-				s->tally_dropped += count;
-			return;
-		}
-	}
-	__sync_fetch_and_add(&t->bucket_counts[bucket], count);
-	__sync_fetch_and_add(&t->bucket_sum_ns[bucket], latency * count);
-	if (s)
-		s->exchanges_tallied += count;
+	id.pid = state->writer_pid;
+	id.protocol = state->protocol;
+	id.family = sk->family;
+	id.server = state->request_direction == L7_DIRECTION_INGRESS;
+	id.tls = 0;
+	id.local_port = sk->src_port;
+	id.remote_port = bpf_ntohs(sk->dst_port);
+	l7_sock_addrs(sk, id.local_addr, id.remote_addr);
+	tally_add(&key, &id, latency, count, s);
 }
 
 /* One segment (with payload) of a paused connection. */

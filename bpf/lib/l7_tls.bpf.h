@@ -64,6 +64,12 @@ struct l7_tls_conn {
 	__u64 shed_until_ns;
 	__u8 local_addr[16];
 	__u8 remote_addr[16];
+	/* While shed: the request being tallied (as in sonde_l7_sock_state; no path or SQL hash). */
+	__u64 pending_start_ns;
+	__u16 pending_requests;
+	__u8 pending_message;
+	__u8 pad2[5];
+	char pending_operation[SONDE_L7_TALLY_OPERATION];
 };
 
 struct {
@@ -178,6 +184,75 @@ static __always_inline void tls_output(struct l7_tls_scratch *scratch, const voi
 }
 
 /*
+ * A call of a shed TLS object: tallied like a paused socket's segment (l7_tally.bpf.h), from the
+ * plaintext in user memory, without the path or SQL hash (routes and tables of TLS tallies stay
+ * unnamed). `head` holds the call's first L7_HEAD_BYTES bytes.
+ */
+static __always_inline void tls_tally(struct l7_tls_conn *c, __u32 tgid, __u8 direction, bool request, const __u8 *head,
+				      const void *buf, __u32 n, __u64 now, struct sonde_l7_stats *s)
+{
+	struct sonde_l7_tally_key key = {};
+	struct l7_tally_identity id = {};
+	__u64 latency, count;
+	__u16 status;
+
+	if (c->cookie == 0 || c->protocol == L7_PROTOCOL_HTTP2 || c->protocol == L7_PROTOCOL_DNS)
+		return;
+	if (direction == c->request_direction) {
+		struct l7_tally_head *hd;
+		__u32 zero = 0, len, off;
+		__u8 message;
+
+		if (!request)
+			return;
+		if (c->pending_start_ns != 0) {
+			if (c->pending_requests < 0xffff)
+				c->pending_requests++;
+			return;
+		}
+		hd = bpf_map_lookup_elem(&l7_tally_scratch, &zero);
+		if (!hd)
+			return;
+		len = n < L7_TALLY_HEAD ? n : L7_TALLY_HEAD;
+		len = ((len - 1) & (L7_TALLY_HEAD - 1)) + 1;
+		__builtin_memset(hd->bytes, 0, L7_TALLY_HEAD);
+		if (bpf_probe_read_user(hd->bytes, len, buf))
+			return;
+		off = tally_operation_offset(c->protocol, hd->bytes, len, &message);
+		tally_copy_token(c->pending_operation, hd, off);
+		c->pending_message = message;
+		c->pending_start_ns = now;
+		c->pending_requests = 1;
+		return;
+	}
+	if (c->pending_start_ns == 0)
+		return;
+	if (c->protocol == L7_PROTOCOL_HTTP1 && (n < 12 || http1_start(head) != HTTP1_RESPONSE))
+		return;
+	status = tally_status(c->protocol, head, n);
+	if (c->protocol == L7_PROTOCOL_HTTP1 && status >= 100 && status < 200)
+		return;
+	latency = now > c->pending_start_ns ? now - c->pending_start_ns : 0;
+	count = c->pending_requests ? c->pending_requests : 1;
+	c->pending_start_ns = 0;
+	c->pending_requests = 0;
+	key.cookie = c->cookie;
+	key.status = status;
+	key.message = c->pending_message;
+	__builtin_memcpy(key.operation, c->pending_operation, SONDE_L7_TALLY_OPERATION);
+	id.pid = tgid;
+	id.protocol = c->protocol;
+	id.family = c->family;
+	id.server = c->request_direction == L7_DIRECTION_INGRESS;
+	id.tls = 1;
+	id.local_port = c->local_port;
+	id.remote_port = c->remote_port;
+	__builtin_memcpy(id.local_addr, c->local_addr, 16);
+	__builtin_memcpy(id.remote_addr, c->remote_addr, 16);
+	tally_add(&key, &id, latency, count, s);
+}
+
+/*
  * A call returned `len` bytes of plaintext (0: nothing, or it failed): detect the protocol on
  * the object's first plaintext each way, apply the segment budget, send it.
  */
@@ -274,19 +349,25 @@ static __always_inline int tls_done(long len)
 				c->shed_until_ns = now + L7_SHED_NS;
 			if (s)
 				s->segments_shed++;
+			tls_tally(c, key.tgid, direction, request, head, buf, n, now, s);
 			return 0;
 		}
 		c->shed = 0;
+		c->pending_start_ns = 0;
+		c->pending_requests = 0;
 	} else if (request) {
 		if (!take_token(now)) {
 			c->shed = 1;
 			c->shed_until_ns = now + L7_SHED_NS;
+			c->pending_start_ns = 0;
+			c->pending_requests = 0;
 			if (c->cookie != 0)
 				emit_shed(c->cookie);
 			if (s) {
 				s->segments_shed++;
 				s->connections_shed++;
 			}
+			tls_tally(c, key.tgid, direction, request, head, buf, n, now, s);
 			return 0;
 		}
 	} else {

@@ -251,7 +251,7 @@ export class L7Connections {
         remoteAddr: r.remoteAddr,
         remotePort: r.tally.remotePort,
         socketCookie: cookie,
-        tls: false,
+        tls: r.tally.tls === 1,
       } as const;
       for (const t of talliedExchanges(identity, r.key, r.tally, protocol, wallMs)) {
         this.stats.exchangesTallied += t.count;

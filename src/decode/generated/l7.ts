@@ -261,6 +261,7 @@ export const L7TallyOffsets = {
   protocol: 324,
   family: 325,
   server: 326,
+  tls: 327,
   localPort: 328,
   remotePort: 330,
   localAddr: 336,
@@ -274,6 +275,7 @@ export interface L7Tally {
   protocol: number;
   family: number;
   server: number;
+  tls: number;
   localPort: number;
   remotePort: number;
   localAddr: Uint8Array;
@@ -288,6 +290,7 @@ export function readL7Tally(view: DataView, at: number): L7Tally {
     protocol: view.getUint8(at + 324),
     family: view.getUint8(at + 325),
     server: view.getUint8(at + 326),
+    tls: view.getUint8(at + 327),
     localPort: view.getUint16(at + 328, true),
     remotePort: view.getUint16(at + 330, true),
     localAddr: new Uint8Array(view.buffer, view.byteOffset + at + 336, 16),
