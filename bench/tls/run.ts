@@ -28,7 +28,8 @@ const SERVER_CPU = 0;
 const CLIENT_CPU = 1;
 const LOOP_ITERATIONS = 200_000;
 const PAUSE_MS = 500;
-const SETTLE_POLL_MS = 250;
+// Longer than the kernel-tally drain period (1 s), or a count between two drains looks settled.
+const SETTLE_POLL_MS = 1250;
 const SETTLE_MAX_MS = 5000;
 
 interface Measurement {

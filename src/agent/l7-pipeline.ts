@@ -9,6 +9,8 @@ import { TlsPlaintext } from '../correlate/tls-plaintext.js';
 import type { DecodeProblem } from '../decode/batch.js';
 import { decodeL7Batch, type L7Event } from '../decode/l7-events.js';
 import { BoundedQueue } from '../lib/bounded-queue.js';
+import { SegmentBudget } from './segment-budget.js';
+import { possibleCpus } from '../kernel/cpus.js';
 
 export interface L7PipelineOptions {
   flows: FlowCorrelator;
@@ -54,6 +56,9 @@ export class L7Pipeline {
   readonly #onTally: ((exchange: L7Exchange, count: number) => void) | undefined;
   readonly #onError: ((err: unknown) => void) | undefined;
   readonly #unsubscribe: () => void;
+  /** The kernel's per-CPU segment budget as adapted to what this process keeps up with (null: unlimited). */
+  readonly budget: SegmentBudget | null;
+  #droppedSeen = 0;
 
   private constructor(probes: L7Probes, queue: BoundedQueue<L7Event>, connections: L7Connections, tlsPlaintext: TlsPlaintext, tls: TlsDiscovery | null, unsubscribe: () => void, problems: ReadonlyMap<DecodeProblem, number>, clock: MonotonicClock, options: L7PipelineOptions) {
     this.probes = probes;
@@ -68,8 +73,27 @@ export class L7Pipeline {
     this.#sweep.unref();
     this.#onTally = options.onTally;
     this.#onError = options.onError;
-    this.#tallyTimer = setInterval(() => this.#drainTallies(false), TALLY_INTERVAL_MS);
+    this.budget = options.maxSegmentsPerSecond > 0 ? new SegmentBudget(options.maxSegmentsPerSecond / possibleCpus()) : null;
+    this.#tallyTimer = setInterval(() => {
+      this.#drainTallies(false);
+      this.#adaptBudget();
+    }, TALLY_INTERVAL_MS);
     this.#tallyTimer.unref();
+  }
+
+  /** Lowers the kernel's budget when the segment queue dropped (see segment-budget.ts), raises it back when quiet. */
+  #adaptBudget(): void {
+    if (this.budget === null) return;
+    const dropped = this.queue.dropped;
+    const before = this.budget.current;
+    const after = this.budget.update(dropped - this.#droppedSeen);
+    this.#droppedSeen = dropped;
+    if (after === before) return;
+    try {
+      this.probes.setSegmentBudget(after);
+    } catch (err) {
+      this.#onError?.(err);
+    }
   }
 
   /** Kernel tallies -> exchanges with identity -> onTally. Segments queued before are handled first (owners, routes). */
