@@ -35,11 +35,29 @@ const volatile __u32 capture_bytes = SONDE_L7_MAX_CAPTURE;
 const volatile __u16 dns_port = 53;
 
 
+/* Per-socket state (sk_storage). */
+struct l7_sock_state {
+	__u8 protocol;
+	__u8 checked_egress;
+	__u8 checked_ingress;
+	__u8 shed;
+	/* Which direction carries requests (client -> server), known once the protocol is. */
+	__u8 request_direction;
+	__u8 pad0[3];
+	/* While shed, capture resumes at the first request after this time. */
+	__u64 shed_until_ns;
+	/* The process last seen writing to this socket (egress runs in the writer's context). */
+	__u32 writer_pid;
+	__u32 pad1;
+	/* While shed: the request being tallied. */
+	struct l7_tally_pending pending;
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, int);
-	__type(value, struct sonde_l7_sock_state);
+	__type(value, struct l7_sock_state);
 } l7_sockets SEC(".maps");
 
 struct {
@@ -281,7 +299,7 @@ static __always_inline int capture_datagram(struct __sk_buff *skb, __u8 directio
  */
 __noinline int l7_tally(struct __sk_buff *skb, __u32 direction, __u32 payload_off, __u32 payload_len, __u64 now)
 {
-	struct sonde_l7_sock_state *state;
+	struct l7_sock_state *state;
 	struct bpf_sock *sk;
 
 	if (!skb)
@@ -293,16 +311,49 @@ __noinline int l7_tally(struct __sk_buff *skb, __u32 direction, __u32 payload_of
 	if (!sk)
 		return 0;
 	state = bpf_sk_storage_get(&l7_sockets, sk, 0, 0);
-	if (!state)
+	/* HTTP/2 and DNS are never paused. */
+	if (!state || state->protocol == L7_PROTOCOL_HTTP2 || state->protocol == L7_PROTOCOL_DNS)
 		return 0;
-	tally_segment(skb, sk, state, direction, payload_off, payload_len, now, stats());
+	if (direction == L7_DIRECTION_EGRESS)
+		state->writer_pid = bpf_get_current_pid_tgid() >> 32;
+	if (direction == state->request_direction) {
+		struct l7_tally_head *head = tally_scratch();
+		__u32 len = tally_head_len(payload_len);
+
+		if (head && !bpf_skb_load_bytes(skb, payload_off, head->bytes, len) &&
+		    l7_request_start(state->protocol, head->bytes, payload_len))
+			tally_open(&state->pending, head, len, state->protocol, true, now);
+		return 0;
+	}
+	{
+		struct sonde_l7_tally_key key = {};
+		struct l7_tally_identity id = {};
+		__u8 head[L7_HEAD_BYTES] = {};
+		__u32 head_len = payload_len < L7_HEAD_BYTES ? payload_len : L7_HEAD_BYTES;
+		__u64 latency = 0, count;
+
+		if (head_len < 1 || head_len > L7_HEAD_BYTES || bpf_skb_load_bytes(skb, payload_off, head, head_len))
+			return 0;
+		count = tally_close(&state->pending, state->protocol, head, payload_len, now, &key, &latency);
+		if (count == 0)
+			return 0;
+		key.cookie = bpf_get_socket_cookie(skb);
+		id.pid = state->writer_pid;
+		id.protocol = state->protocol;
+		id.family = sk->family;
+		id.server = state->request_direction == L7_DIRECTION_INGRESS;
+		id.local_port = sk->src_port;
+		id.remote_port = bpf_ntohs(sk->dst_port);
+		l7_sock_addrs(sk, id.local_addr, id.remote_addr);
+		tally_add(&key, &id, latency, count, stats());
+	}
 	return 0;
 }
 
 static __always_inline int capture(struct __sk_buff *skb, __u8 direction)
 {
 	struct bpf_sock *sk = skb->sk;
-	struct sonde_l7_sock_state *state;
+	struct l7_sock_state *state;
 	struct sonde_l7_stats *s;
 	struct l7_scratch *scratch;
 	__u32 zero = 0, ip_len, tcp_off, payload_off, payload_len, head_len;
@@ -414,14 +465,14 @@ static __always_inline int capture(struct __sk_buff *skb, __u8 direction)
 		}
 		/* Captured again from this request on: user space parses it. */
 		state->shed = 0;
-		state->pending_start_ns = 0;
-		state->pending_requests = 0;
+		state->pending.start_ns = 0;
+		state->pending.requests = 0;
 	} else if (request) {
 		if (!take_token(now)) {
 			state->shed = 1;
 			state->shed_until_ns = now + L7_SHED_NS;
-			state->pending_start_ns = 0;
-			state->pending_requests = 0;
+			state->pending.start_ns = 0;
+			state->pending.requests = 0;
 			emit_shed(bpf_get_socket_cookie(skb));
 			if (s) {
 				s->segments_shed++;

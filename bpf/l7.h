@@ -221,26 +221,4 @@ struct sonde_l7_tally {
 	__u8 remote_addr[16];
 };
 
-/* Per-socket state (sk_storage). */
-struct sonde_l7_sock_state {
-	__u8 protocol;
-	__u8 checked_egress;
-	__u8 checked_ingress;
-	__u8 shed;
-	/* Which direction carries requests (client -> server), known once the protocol is. */
-	__u8 request_direction;
-	__u8 pad0[3];
-	/* While shed, capture resumes at the first request after this time. */
-	__u64 shed_until_ns;
-	/* While shed: the request being tallied (0: none), its requests in flight and what it asked. */
-	__u64 pending_start_ns;
-	__u32 pending_detail;
-	/* The process last seen writing to this socket (egress runs in the writer's context). */
-	__u32 writer_pid;
-	__u16 pending_requests;
-	__u8 pending_message;
-	__u8 pad1[5];
-	char pending_operation[SONDE_L7_TALLY_OPERATION];
-};
-
 #endif

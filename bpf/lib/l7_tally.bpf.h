@@ -33,6 +33,19 @@
 #define L7_FNV_OFFSET 2166136261U
 #define L7_FNV_PRIME 16777619U
 
+/*
+ * The request being tallied on a paused socket (in its sk_storage) or TLS object (in its
+ * entry): when it started (0: none), how many are in flight, and what it asked.
+ */
+struct l7_tally_pending {
+	__u64 start_ns;
+	__u32 detail;
+	__u16 requests;
+	__u8 message;
+	__u8 pad;
+	char operation[SONDE_L7_TALLY_OPERATION];
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
@@ -234,58 +247,70 @@ static __always_inline void tally_copy_token(char *dst, struct l7_tally_head *hd
 	}
 }
 
-/* A segment in the request direction of a paused connection: if it starts a request, remember when and what it asked. */
-static __always_inline void tally_request(struct __sk_buff *skb, struct sonde_l7_sock_state *state, __u32 payload_off,
-					  __u32 payload_len, __u64 now)
+/* This CPU's scratch for a request's first bytes, zeroed: a short load leaves zeros past its end. */
+static __always_inline struct l7_tally_head *tally_scratch(void)
 {
-	struct l7_tally_head *head;
-	__u32 zero = 0, len, off, token;
+	__u32 zero = 0;
+	struct l7_tally_head *head = bpf_map_lookup_elem(&l7_tally_scratch, &zero);
+
+	/* Stale bytes of an earlier request must not complete a short one's signature or hash. */
+	if (head)
+		__builtin_memset(head->bytes, 0, L7_TALLY_HEAD);
+	return head;
+}
+
+/* `n` bytes clamped to 1..L7_TALLY_HEAD, spelled so the verifier sees the bounds. */
+static __always_inline __u32 tally_head_len(__u32 n)
+{
+	__u32 len = n < L7_TALLY_HEAD ? n : L7_TALLY_HEAD;
+
+	return ((len - 1) & (L7_TALLY_HEAD - 1)) + 1;
+}
+
+/*
+ * A request start (its first `len` bytes in `head`) while paused: remember when and what it
+ * asked. `hash_detail` also hashes its path or SQL text; the TLS programs pass false, so the
+ * hash loops are neither in them nor verified for each of them.
+ */
+static __always_inline void tally_open(struct l7_tally_pending *p, struct l7_tally_head *head, __u32 len, __u8 protocol,
+				       bool hash_detail, __u64 now)
+{
+	__u32 off, token;
 	__u8 message;
 
-	head = bpf_map_lookup_elem(&l7_tally_scratch, &zero);
-	if (!head)
-		return;
-	len = payload_len < L7_TALLY_HEAD ? payload_len : L7_TALLY_HEAD;
-	/* Spelled so the verifier sees 1 <= len <= L7_TALLY_HEAD. */
-	len = ((len - 1) & (L7_TALLY_HEAD - 1)) + 1;
-	/* Stale bytes of an earlier request must not complete a short one's signature or hash. */
-	__builtin_memset(head->bytes, 0, L7_TALLY_HEAD);
-	if (bpf_skb_load_bytes(skb, payload_off, head->bytes, len))
-		return;
-	if (!l7_request_start(state->protocol, head->bytes, payload_len))
-		return;
-	if (state->pending_start_ns != 0) {
+	if (p->start_ns != 0) {
 		/* Pipelined: another request before the first answer. */
-		if (state->pending_requests < 0xffff)
-			state->pending_requests++;
+		if (p->requests < 0xffff)
+			p->requests++;
 		return;
 	}
-	off = tally_operation_offset(state->protocol, head->bytes, len, &message);
-	tally_copy_token(state->pending_operation, head, off);
+	off = tally_operation_offset(protocol, head->bytes, len, &message);
+	tally_copy_token(p->operation, head, off);
 	token = *(volatile __u32 *)&head->token_len;
-	state->pending_message = message;
-	head->detail_kind = L7_DETAIL_NONE;
-	if (state->protocol == L7_PROTOCOL_HTTP1 && token > 0) {
-		head->detail_kind = L7_DETAIL_PATH;
-		head->detail_start = token + 1;
-	} else if (off != L7_NO_OPERATION && (state->protocol == L7_PROTOCOL_POSTGRESQL || state->protocol == L7_PROTOCOL_MYSQL)) {
-		/* To the NUL that ends PostgreSQL's text, or the segment's end (MySQL's packet). */
-		head->detail_kind = L7_DETAIL_SQL;
-		head->detail_start = off;
-	}
-	{
-		__u32 kind = *(volatile __u32 *)&head->detail_kind;
-		__u32 start = *(volatile __u32 *)&head->detail_start & (L7_TALLY_HEAD - 1);
+	p->message = message;
+	p->detail = 0;
+	if (hash_detail) {
+		head->detail_kind = L7_DETAIL_NONE;
+		if (protocol == L7_PROTOCOL_HTTP1 && token > 0) {
+			head->detail_kind = L7_DETAIL_PATH;
+			head->detail_start = token + 1;
+		} else if (off != L7_NO_OPERATION && (protocol == L7_PROTOCOL_POSTGRESQL || protocol == L7_PROTOCOL_MYSQL)) {
+			/* To the NUL that ends PostgreSQL's text, or the segment's end (MySQL's packet). */
+			head->detail_kind = L7_DETAIL_SQL;
+			head->detail_start = off;
+		}
+		{
+			__u32 kind = *(volatile __u32 *)&head->detail_kind;
+			__u32 start = *(volatile __u32 *)&head->detail_start & (L7_TALLY_HEAD - 1);
 
-		if (kind == L7_DETAIL_PATH)
-			state->pending_detail = tally_path_detail(head->bytes, start);
-		else if (kind == L7_DETAIL_SQL)
-			state->pending_detail = tally_sql_detail(head, start);
-		else
-			state->pending_detail = 0;
+			if (kind == L7_DETAIL_PATH)
+				p->detail = tally_path_detail(head->bytes, start);
+			else if (kind == L7_DETAIL_SQL)
+				p->detail = tally_sql_detail(head, start);
+		}
 	}
-	state->pending_start_ns = now;
-	state->pending_requests = 1;
+	p->start_ns = now;
+	p->requests = 1;
 }
 
 /* The outcome of a response, from its first bytes: the HTTP status, else 0 answered / 1 failed. */
@@ -381,66 +406,33 @@ static __always_inline void tally_add(struct sonde_l7_tally_key *key, const stru
 }
 
 /*
- * The first response segment after a tallied request: count the exchange(s). An HTTP interim
- * (1xx) response does not end the exchange.
+ * A segment or call in the response direction (its first L7_HEAD_BYTES bytes in `head`, `len`
+ * in all). When it answers the pending request: fills `key` but for its cookie and epoch, sets
+ * `latency`, and returns how many exchanges it closes; else 0. An HTTP interim (1xx) response
+ * does not end the exchange, and the rest of a response was counted with its first segment.
  */
-static __always_inline void tally_response(struct __sk_buff *skb, struct bpf_sock *sk, struct sonde_l7_sock_state *state,
-					   __u32 payload_off, __u32 payload_len, __u64 now, struct sonde_l7_stats *s)
+static __always_inline __u64 tally_close(struct l7_tally_pending *p, __u8 protocol, const __u8 *head, __u32 len, __u64 now,
+					 struct sonde_l7_tally_key *key, __u64 *latency)
 {
-	struct sonde_l7_tally_key key = {};
-	struct l7_tally_identity id = {};
-	__u8 head[L7_HEAD_BYTES] = {};
-	__u32 head_len;
-	__u64 latency, count;
+	__u64 count;
 	__u16 status;
 
-	if (state->pending_start_ns == 0)
-		return;
-	head_len = payload_len < L7_HEAD_BYTES ? payload_len : L7_HEAD_BYTES;
-	if (head_len < 1 || head_len > L7_HEAD_BYTES || bpf_skb_load_bytes(skb, payload_off, head, head_len))
-		return;
-	if (state->protocol == L7_PROTOCOL_HTTP1 && (payload_len < 12 || http1_start(head) != HTTP1_RESPONSE))
-		return; /* the rest of a response already counted, or not a status line */
-	status = tally_status(state->protocol, head, payload_len);
-	if (state->protocol == L7_PROTOCOL_HTTP1 && status >= 100 && status < 200)
-		return;
-
-	latency = now > state->pending_start_ns ? now - state->pending_start_ns : 0;
-	count = state->pending_requests ? state->pending_requests : 1;
-	state->pending_start_ns = 0;
-	state->pending_requests = 0;
-
-	key.cookie = bpf_get_socket_cookie(skb);
-	key.detail = state->pending_detail;
-	key.status = status;
-	key.message = state->pending_message;
-	__builtin_memcpy(key.operation, state->pending_operation, SONDE_L7_TALLY_OPERATION);
-	id.pid = state->writer_pid;
-	id.protocol = state->protocol;
-	id.family = sk->family;
-	id.server = state->request_direction == L7_DIRECTION_INGRESS;
-	id.tls = 0;
-	id.local_port = sk->src_port;
-	id.remote_port = bpf_ntohs(sk->dst_port);
-	l7_sock_addrs(sk, id.local_addr, id.remote_addr);
-	tally_add(&key, &id, latency, count, s);
-}
-
-/* One segment (with payload) of a paused connection. */
-static __always_inline void tally_segment(struct __sk_buff *skb, struct bpf_sock *sk, struct sonde_l7_sock_state *state,
-					  __u8 direction, __u32 payload_off, __u32 payload_len, __u64 now,
-					  struct sonde_l7_stats *s)
-{
-	/* HTTP/2 and DNS are never paused. */
-	if (state->protocol == L7_PROTOCOL_HTTP2 || state->protocol == L7_PROTOCOL_DNS)
-		return;
-	if (direction == L7_DIRECTION_EGRESS)
-		state->writer_pid = bpf_get_current_pid_tgid() >> 32;
-	if (direction == state->request_direction) {
-		tally_request(skb, state, payload_off, payload_len, now);
-		return;
-	}
-	tally_response(skb, sk, state, payload_off, payload_len, now, s);
+	if (p->start_ns == 0)
+		return 0;
+	if (protocol == L7_PROTOCOL_HTTP1 && (len < 12 || http1_start(head) != HTTP1_RESPONSE))
+		return 0;
+	status = tally_status(protocol, head, len);
+	if (protocol == L7_PROTOCOL_HTTP1 && status >= 100 && status < 200)
+		return 0;
+	*latency = now > p->start_ns ? now - p->start_ns : 0;
+	count = p->requests ? p->requests : 1;
+	p->start_ns = 0;
+	p->requests = 0;
+	key->detail = p->detail;
+	key->status = status;
+	key->message = p->message;
+	__builtin_memcpy(key->operation, p->operation, SONDE_L7_TALLY_OPERATION);
+	return count;
 }
 
 #endif

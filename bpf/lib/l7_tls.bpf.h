@@ -64,12 +64,8 @@ struct l7_tls_conn {
 	__u64 shed_until_ns;
 	__u8 local_addr[16];
 	__u8 remote_addr[16];
-	/* While shed: the request being tallied (as in sonde_l7_sock_state; no path or SQL hash). */
-	__u64 pending_start_ns;
-	__u16 pending_requests;
-	__u8 pending_message;
-	__u8 pad2[5];
-	char pending_operation[SONDE_L7_TALLY_OPERATION];
+	/* While shed: the request being tallied (no path or SQL hash). */
+	struct l7_tally_pending pending;
 };
 
 struct {
@@ -193,53 +189,25 @@ static __always_inline void tls_tally(struct l7_tls_conn *c, __u32 tgid, __u8 di
 {
 	struct sonde_l7_tally_key key = {};
 	struct l7_tally_identity id = {};
-	__u64 latency, count;
-	__u16 status;
+	__u64 latency = 0, count;
 
 	if (c->cookie == 0 || c->protocol == L7_PROTOCOL_HTTP2 || c->protocol == L7_PROTOCOL_DNS)
 		return;
 	if (direction == c->request_direction) {
 		struct l7_tally_head *hd;
-		__u32 zero = 0, len, off;
-		__u8 message;
+		__u32 len = tally_head_len(n);
 
 		if (!request)
 			return;
-		if (c->pending_start_ns != 0) {
-			if (c->pending_requests < 0xffff)
-				c->pending_requests++;
-			return;
-		}
-		hd = bpf_map_lookup_elem(&l7_tally_scratch, &zero);
-		if (!hd)
-			return;
-		len = n < L7_TALLY_HEAD ? n : L7_TALLY_HEAD;
-		len = ((len - 1) & (L7_TALLY_HEAD - 1)) + 1;
-		__builtin_memset(hd->bytes, 0, L7_TALLY_HEAD);
-		if (bpf_probe_read_user(hd->bytes, len, buf))
-			return;
-		off = tally_operation_offset(c->protocol, hd->bytes, len, &message);
-		tally_copy_token(c->pending_operation, hd, off);
-		c->pending_message = message;
-		c->pending_start_ns = now;
-		c->pending_requests = 1;
+		hd = tally_scratch();
+		if (hd && !bpf_probe_read_user(hd->bytes, len, buf))
+			tally_open(&c->pending, hd, len, c->protocol, false, now);
 		return;
 	}
-	if (c->pending_start_ns == 0)
+	count = tally_close(&c->pending, c->protocol, head, n, now, &key, &latency);
+	if (count == 0)
 		return;
-	if (c->protocol == L7_PROTOCOL_HTTP1 && (n < 12 || http1_start(head) != HTTP1_RESPONSE))
-		return;
-	status = tally_status(c->protocol, head, n);
-	if (c->protocol == L7_PROTOCOL_HTTP1 && status >= 100 && status < 200)
-		return;
-	latency = now > c->pending_start_ns ? now - c->pending_start_ns : 0;
-	count = c->pending_requests ? c->pending_requests : 1;
-	c->pending_start_ns = 0;
-	c->pending_requests = 0;
 	key.cookie = c->cookie;
-	key.status = status;
-	key.message = c->pending_message;
-	__builtin_memcpy(key.operation, c->pending_operation, SONDE_L7_TALLY_OPERATION);
 	id.pid = tgid;
 	id.protocol = c->protocol;
 	id.family = c->family;
@@ -353,14 +321,14 @@ static __always_inline int tls_done(long len)
 			return 0;
 		}
 		c->shed = 0;
-		c->pending_start_ns = 0;
-		c->pending_requests = 0;
+		c->pending.start_ns = 0;
+		c->pending.requests = 0;
 	} else if (request) {
 		if (!take_token(now)) {
 			c->shed = 1;
 			c->shed_until_ns = now + L7_SHED_NS;
-			c->pending_start_ns = 0;
-			c->pending_requests = 0;
+			c->pending.start_ns = 0;
+			c->pending.requests = 0;
 			if (c->cookie != 0)
 				emit_shed(c->cookie);
 			if (s) {
@@ -430,7 +398,7 @@ static __always_inline void tls_socket_io(struct sock *sk, bool send)
 	struct l7_tls_key key = {};
 	struct l7_tls_conn *c;
 	struct sonde_l7_tls_bind_event *e;
-	struct sonde_l7_sock_state *state;
+	struct l7_sock_state *state;
 	struct sonde_l7_stats *s;
 	bool from_pending = false;
 	__u16 family;

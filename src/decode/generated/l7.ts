@@ -142,56 +142,6 @@ export function readL7ShedEvent(view: DataView, at: number): L7ShedEvent {
   };
 }
 
-export const L7_SOCK_STATE_SIZE = 56;
-
-/** Byte offsets of sonde_l7_sock_state's fields, for decoders that read only what they need. */
-export const L7SockStateOffsets = {
-  protocol: 0,
-  checkedEgress: 1,
-  checkedIngress: 2,
-  shed: 3,
-  requestDirection: 4,
-  shedUntilNs: 8,
-  pendingStartNs: 16,
-  pendingDetail: 24,
-  writerPid: 28,
-  pendingRequests: 32,
-  pendingMessage: 34,
-  pendingOperation: 40,
-} as const;
-
-export interface L7SockState {
-  protocol: number;
-  checkedEgress: number;
-  checkedIngress: number;
-  shed: number;
-  requestDirection: number;
-  shedUntilNs: number;
-  pendingStartNs: number;
-  pendingDetail: number;
-  writerPid: number;
-  pendingRequests: number;
-  pendingMessage: number;
-  pendingOperation: string;
-}
-
-export function readL7SockState(view: DataView, at: number): L7SockState {
-  return {
-    protocol: view.getUint8(at),
-    checkedEgress: view.getUint8(at + 1),
-    checkedIngress: view.getUint8(at + 2),
-    shed: view.getUint8(at + 3),
-    requestDirection: view.getUint8(at + 4),
-    shedUntilNs: (view.getUint32(at + 8, true) + view.getUint32(at + 8 + 4, true) * 4294967296),
-    pendingStartNs: (view.getUint32(at + 16, true) + view.getUint32(at + 16 + 4, true) * 4294967296),
-    pendingDetail: view.getUint32(at + 24, true),
-    writerPid: view.getUint32(at + 28, true),
-    pendingRequests: view.getUint16(at + 32, true),
-    pendingMessage: view.getUint8(at + 34),
-    pendingOperation: readCString(view, at + 40, 16),
-  };
-}
-
 export const L7_STATS_SIZE = 120;
 
 /** Byte offsets of sonde_l7_stats's fields, for decoders that read only what they need. */
