@@ -83,6 +83,9 @@ interface Connection {
   waiting: number;
 }
 
+/** What names a socket's exchanges: a parsed connection, or a kernel tally's record of its socket. */
+type SocketFacts = Pick<Connection, 'cookie' | 'side' | 'family' | 'localAddr' | 'localPort' | 'remoteAddr' | 'remotePort' | 'tls' | 'senderPid'>;
+
 interface Waiting {
   conn: Connection;
   ex: ParsedExchange;
@@ -223,36 +226,12 @@ export class L7Connections {
         continue;
       }
       const side = r.tally.server === 1 ? 'server' : 'client';
-      const cookie = r.key.cookie;
-      const owner = this.#flows.ownerOf(cookie) ?? (side === 'server' ? this.#flows.listenerOf(r.tally.localPort) : undefined)
-        ?? (r.tally.pid > 0 ? { pid: r.tally.pid, comm: this.#flows.commOf(r.tally.pid) } : undefined);
-      const pid = owner?.pid ?? 0;
-      const comm = owner?.comm ?? '';
-      let peerService: string | null;
-      if (side === 'client') {
-        peerService = this.#flows.localServiceAt(r.remoteAddr, r.tally.remotePort);
-      } else {
-        const mirrored = tupleKey(r.remoteAddr, r.tally.remotePort, r.localAddr, r.tally.localPort);
-        const clientPid = clients.get(mirrored);
-        const clientCookie = this.#byTuple.get(mirrored);
-        const clientOwner = clientPid !== undefined ? { pid: clientPid, comm: this.#flows.commOf(clientPid) } : clientCookie === undefined ? undefined : this.#flows.ownerOf(clientCookie);
-        peerService = clientOwner ? this.#flows.serviceOf(clientOwner.pid, clientOwner.comm, null) : null;
-      }
-      const identity = {
-        side,
-        pid,
-        comm,
-        exe: pid > 0 ? this.#flows.exeOf(pid) : null,
-        serviceName: this.#flows.serviceOf(pid, comm, side === 'server' ? r.tally.localPort : null),
-        peerService,
-        family: r.family,
-        localAddr: r.localAddr,
-        localPort: r.tally.localPort,
-        remoteAddr: r.remoteAddr,
-        remotePort: r.tally.remotePort,
-        socketCookie: cookie,
-        tls: r.tally.tls === 1,
-      } as const;
+      const sock: SocketFacts = {
+        cookie: r.key.cookie, side, family: r.family, localAddr: r.localAddr, localPort: r.tally.localPort,
+        remoteAddr: r.remoteAddr, remotePort: r.tally.remotePort, tls: r.tally.tls === 1, senderPid: r.tally.pid,
+      };
+      const mirrored = side === 'server' ? clients.get(tupleKey(r.remoteAddr, r.tally.remotePort, r.localAddr, r.tally.localPort)) : undefined;
+      const identity = this.#identity(sock, this.#flows.ownerOf(r.key.cookie), mirrored);
       for (const t of talliedExchanges(identity, r.key, r.tally, protocol, wallMs)) {
         this.stats.exchangesTallied += t.count;
         out.push(t);
@@ -312,11 +291,32 @@ export class L7Connections {
     return conn.owner;
   }
 
-  /** The connection's owner, else its listener (server side), else whoever wrote its egress payload. */
-  #bestOwnerOf(conn: Connection): { pid: number; comm: string } | undefined {
-    const owner = this.#ownerOf(conn) ?? (conn.side === 'server' ? this.#flows.listenerOf(conn.localPort) : undefined);
-    if (owner !== undefined || conn.senderPid === 0) return owner;
-    return { pid: conn.senderPid, comm: this.#flows.commOf(conn.senderPid) };
+  /**
+   * Who and where, for any exchange of a socket: `owner` (from connect/accept) else its listener
+   * (server side) else whoever wrote its egress payload; its service, and the service on the
+   * other end. `clientPid` names a local client a caller already knows (a kernel tally of the
+   * mirrored socket).
+   */
+  #identity(sock: SocketFacts, owner: { pid: number; comm: string } | undefined, clientPid?: number): ExchangeIdentity {
+    const best = owner ?? (sock.side === 'server' ? this.#flows.listenerOf(sock.localPort) : undefined)
+      ?? (sock.senderPid > 0 ? { pid: sock.senderPid, comm: this.#flows.commOf(sock.senderPid) } : undefined);
+    const pid = best?.pid ?? 0;
+    const comm = best?.comm ?? '';
+    return {
+      side: sock.side,
+      pid,
+      comm,
+      exe: pid > 0 ? this.#flows.exeOf(pid) : null,
+      serviceName: this.#flows.serviceOf(pid, comm, sock.side === 'server' ? sock.localPort : null),
+      peerService: this.#peerService(sock, clientPid),
+      family: sock.family,
+      localAddr: sock.localAddr,
+      localPort: sock.localPort,
+      remoteAddr: sock.remoteAddr,
+      remotePort: sock.remotePort,
+      socketCookie: sock.cookie,
+      tls: sock.tls,
+    };
   }
 
   #parserFor(s: L7Segment): { protocol: L7ProtocolName; parser: StreamParser } | null {
@@ -426,24 +426,7 @@ export class L7Connections {
   }
 
   #toExchange(conn: Connection, parsed: ParsedExchange): L7Exchange {
-    const owner = this.#bestOwnerOf(conn);
-    const pid = owner?.pid ?? 0;
-    const comm = owner?.comm ?? '';
-    const identity: ExchangeIdentity = {
-      side: conn.side,
-      pid,
-      comm,
-      exe: pid > 0 ? this.#flows.exeOf(pid) : null,
-      serviceName: this.#flows.serviceOf(pid, comm, conn.side === 'server' ? conn.localPort : null),
-      peerService: this.#peerService(conn),
-      family: conn.family,
-      localAddr: conn.localAddr,
-      localPort: conn.localPort,
-      remoteAddr: conn.remoteAddr,
-      remotePort: conn.remotePort,
-      socketCookie: conn.cookie,
-      tls: conn.tls,
-    };
+    const identity = this.#identity(conn, this.#ownerOf(conn));
     if (parsed.kind === 'http1') {
       const ex = parsed.exchange;
       const req = ex.request;
@@ -476,10 +459,11 @@ export class L7Connections {
     return protocolL7Exchange(identity, conn.protocol, parsed.exchange, this.#clock, this.#keepSqlLiterals);
   }
 
-  #peerService(conn: Connection): string | null {
-    if (conn.side === 'client') return this.#flows.localServiceAt(conn.remoteAddr, conn.remotePort);
+  #peerService(sock: SocketFacts, clientPid?: number): string | null {
+    if (sock.side === 'client') return this.#flows.localServiceAt(sock.remoteAddr, sock.remotePort);
+    if (clientPid !== undefined) return this.#flows.serviceOf(clientPid, this.#flows.commOf(clientPid), null);
     // Server side: the client is local when its socket (the mirrored tuple) is one we parse.
-    const clientCookie = this.#byTuple.get(tupleKey(conn.remoteAddr, conn.remotePort, conn.localAddr, conn.localPort));
+    const clientCookie = this.#byTuple.get(tupleKey(sock.remoteAddr, sock.remotePort, sock.localAddr, sock.localPort));
     const owner = clientCookie === undefined ? undefined : this.#flows.ownerOf(clientCookie);
     return owner ? this.#flows.serviceOf(owner.pid, owner.comm, null) : null;
   }
