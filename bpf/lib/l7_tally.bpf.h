@@ -172,9 +172,10 @@ static const __u8 l7_byte_class[256] = {
  * holding a digit folds as 0, so /users/42 and /users/43 share a key (user space's route
  * normaliser turns both into one route anyway). The head is zero past the segment's end.
  *
- * The flags come from a table lookup rather than comparisons, and the loop never exits early:
- * the verifier then knows them only by range and walks each iteration once, where 0/1 constants
- * made it walk every combination (a quarter of a million instructions for this program).
+ * The flags come from a table lookup rather than comparisons: the verifier then knows them only
+ * by range and walks each iteration once, where 0/1 constants made it walk every combination (a
+ * quarter of a million instructions for this program). The loop stops at the path's end: it ran
+ * all L7_TALLY_SCAN_BYTES before, a fifth of a paused request's kernel time for "GET / ...".
  */
 static __always_inline __u32 tally_path_detail(const __u8 *p, __u32 start)
 {
@@ -186,7 +187,7 @@ static __always_inline __u32 tally_path_detail(const __u8 *p, __u32 start)
 
 		stop |= class & L7_BYTE_PATH_END;
 		if (stop)
-			continue;
+			break;
 		if (c == '/') {
 			h = (h ^ (digit ? 0 : seg)) * L7_FNV_PRIME;
 			seg = L7_FNV_OFFSET;
@@ -216,7 +217,7 @@ static __always_inline __u32 tally_sql_detail(struct l7_tally_head *hd, __u32 st
 
 		stop |= class & L7_BYTE_NUL;
 		if (stop || *(volatile __u32 *)&hd->hashed >= L7_TALLY_DETAIL_BYTES)
-			continue;
+			break;
 		quoted ^= class & L7_BYTE_QUOTE;
 		if (quoted || (class & (L7_BYTE_DIGIT | L7_BYTE_QUOTE)))
 			continue;
