@@ -40,6 +40,36 @@ struct l7_tls_thread {
 	__u8 pad0[5];
 };
 
+/*
+ * TLS calls in progress plus objects waiting for their socket, host-wide. The socket tracepoints
+ * fire on every send and receive of every process; while nothing is armed (plaintext traffic,
+ * idle TLS) they return before any lookup. A thread that dies mid-call leaves it armed: that
+ * costs only the lookups, never a missed tie.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __s64);
+} l7_tls_armed SEC(".maps");
+
+static __always_inline void tls_arm(__s64 delta)
+{
+	__u32 zero = 0;
+	__s64 *armed = bpf_map_lookup_elem(&l7_tls_armed, &zero);
+
+	if (armed)
+		__sync_fetch_and_add(armed, delta);
+}
+
+static __always_inline bool tls_armed(void)
+{
+	__u32 zero = 0;
+	__s64 *armed = bpf_map_lookup_elem(&l7_tls_armed, &zero);
+
+	return armed && *(volatile __s64 *)armed > 0;
+}
+
 struct l7_tls_key {
 	__u32 tgid;
 	__u32 pad0;
@@ -111,6 +141,8 @@ static __always_inline int tls_enter(void *tls, const void *buf, void *count_ptr
 		if (!t)
 			return 0;
 	}
+	if (t->tls == 0)
+		tls_arm(1);
 	t->tls = (__u64)tls;
 	t->buf = (__u64)buf;
 	t->count_ptr = (__u64)count_ptr;
@@ -248,11 +280,15 @@ static __always_inline int tls_done(long len)
 	library = t->library;
 	buf = (const void *)t->buf;
 	t->tls = 0;
+	tls_arm(-1);
 	c = tls_conn_of(&key);
 	if (!c)
 		return 0;
-	if (!t->io_seen && c->cookie == 0)
+	if (!t->io_seen && c->cookie == 0) {
+		if (t->pending == 0)
+			tls_arm(1);
 		t->pending = key.tls;
+	}
 	if (len <= 0 || len > 0x7fffffff)
 		return 0;
 	n = len;
@@ -393,17 +429,20 @@ static __always_inline void tls_free(void *tls)
  */
 static __always_inline void tls_socket_io(struct sock *sk, bool send)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-	struct l7_tls_thread *t = bpf_map_lookup_elem(&l7_tls_threads, &id);
 	struct l7_tls_key key = {};
+	struct l7_tls_thread *t;
 	struct l7_tls_conn *c;
 	struct sonde_l7_tls_bind_event *e;
 	struct l7_sock_state *state;
 	struct sonde_l7_stats *s;
 	bool from_pending = false;
 	__u16 family;
-	__u64 cookie;
+	__u64 cookie, id;
 
+	if (!tls_armed())
+		return;
+	id = bpf_get_current_pid_tgid();
+	t = bpf_map_lookup_elem(&l7_tls_threads, &id);
 	if (!t || !sk)
 		return;
 	if (t->tls != 0) {
@@ -419,9 +458,10 @@ static __always_inline void tls_socket_io(struct sock *sk, bool send)
 	family = sk->__sk_common.skc_family;
 	if (family != AF_INET && family != AF_INET6)
 		return;
-	if (from_pending)
+	if (from_pending) {
 		t->pending = 0;
-	else
+		tls_arm(-1);
+	} else
 		t->io_seen = 1;
 	key.tgid = id >> 32;
 	cookie = bpf_get_socket_cookie(sk);
