@@ -45,6 +45,18 @@ struct {
 	__uint(max_entries, FLOW_RINGBUF_BYTES);
 } flow_events SEC(".maps");
 
+/*
+ * Marks accepted sockets whose owner is not known yet. flow_first_read runs on every TCP read
+ * on the host; the marker (a socket-local lookup) lets it return before the flow table's hash
+ * lookup for all the sockets it has nothing to do with.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, __u8);
+} flow_unclaimed SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
@@ -123,6 +135,8 @@ static __always_inline void begin_flow(const struct sock *sk, __u64 key, __u8 di
 		s = stats();
 		if (s)
 			s->table_full++;
+	} else if (!owner_on_cpu) {
+		bpf_sk_storage_get(&flow_unclaimed, (struct sock *)sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
 	}
 	if (owner_on_cpu)
 		emit_open(state.cookie, direction, state.pid, state.comm);
@@ -305,10 +319,14 @@ SEC("tp_btf/tcp_rcv_space_adjust")
 int BPF_PROG(flow_first_read, struct sock *sk)
 {
 	__u64 key = (__u64)sk;
-	struct sonde_flow_state *state = bpf_map_lookup_elem(&flow_table, &key);
+	struct sonde_flow_state *state;
 	struct sonde_flow_stats *s;
 	__u64 pid_tgid;
 
+	if (!bpf_sk_storage_get(&flow_unclaimed, sk, 0, 0))
+		return 0;
+	bpf_sk_storage_delete(&flow_unclaimed, sk);
+	state = bpf_map_lookup_elem(&flow_table, &key);
 	if (!state || state->pid != 0 || state->direction != FLOW_DIRECTION_INBOUND)
 		return 0;
 	pid_tgid = bpf_get_current_pid_tgid();
