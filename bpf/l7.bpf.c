@@ -25,7 +25,7 @@ const struct sonde_l7_tally *unused_tally __attribute__((unused));
 
 /* How long an over-budget connection goes uncaptured before it may be sampled again. */
 #define L7_SHED_NS (1000ULL * 1000 * 1000)
-#define L7_RINGBUF_BYTES (16 * 1024 * 1024)
+#define L7_RINGBUF_BYTES (8 * 1024 * 1024)
 #define ETH_P_IP_BE 0x0008   /* htons(0x0800) */
 #define ETH_P_IPV6_BE 0xDD86 /* htons(0x86DD) */
 
