@@ -80,6 +80,42 @@ function familyOf(raw: number): 4 | 6 | null {
   return raw === AF_INET ? 4 : raw === AF_INET6 ? 6 : null;
 }
 
+/**
+ * A segment as decoded from the batch. The address views are made on first use: the stream
+ * layer reads them once per connection, and two typed-array views per segment were an eighth of
+ * everything the agent allocated under load.
+ */
+class DecodedSegment implements L7Segment {
+  readonly kind = 'segment';
+  constructor(
+    readonly egress: boolean,
+    readonly messageStart: boolean,
+    readonly datagram: boolean,
+    readonly protocol: number,
+    readonly family: 4 | 6,
+    readonly localPort: number,
+    readonly remotePort: number,
+    readonly seq: number,
+    readonly payloadLength: number,
+    readonly senderPid: number,
+    readonly socketCookie: number,
+    readonly tsNs: number,
+    readonly payload: Uint8Array,
+    /** Where the event starts in `payload.buffer`. */
+    private readonly base: number,
+  ) {}
+
+  readonly tls = false;
+
+  get localAddrBytes(): Uint8Array {
+    return new Uint8Array(this.payload.buffer, this.base + O.localAddr, 16);
+  }
+
+  get remoteAddrBytes(): Uint8Array {
+    return new Uint8Array(this.payload.buffer, this.base + O.remoteAddr, 16);
+  }
+}
+
 /** Decodes one record; reads only the fields it needs, straight from the batch. */
 export function decodeL7Record(view: DataView, at: number, length: number): L7Event | DecodeProblem {
   if (length < 1) return 'truncated';
@@ -103,25 +139,22 @@ export function decodeL7Record(view: DataView, at: number, length: number): L7Ev
   if (L7_SEGMENT_EVENT_SIZE + captured > length) return 'truncated';
   const base = view.byteOffset + at;
   const flags = view.getUint8(at + O.flags);
-  return {
-    kind: 'segment',
-    egress: view.getUint8(at + O.direction) === L7Direction.EGRESS,
-    messageStart: (flags & L7Flags.MESSAGE_START) !== 0,
-    datagram: (flags & L7Flags.DATAGRAM) !== 0,
-    protocol: view.getUint8(at + O.protocol),
+  return new DecodedSegment(
+    view.getUint8(at + O.direction) === L7Direction.EGRESS,
+    (flags & L7Flags.MESSAGE_START) !== 0,
+    (flags & L7Flags.DATAGRAM) !== 0,
+    view.getUint8(at + O.protocol),
     family,
-    localPort: view.getUint16(at + O.localPort, true),
-    remotePort: view.getUint16(at + O.remotePort, true),
-    seq: view.getUint32(at + O.seq, true),
-    payloadLength: view.getUint32(at + O.payloadLen, true),
-    senderPid: view.getUint32(at + O.pid, true),
-    socketCookie: view.getUint32(at + O.cookie, true) + view.getUint32(at + O.cookie + 4, true) * 4294967296,
-    tsNs: view.getUint32(at + O.tsNs, true) + view.getUint32(at + O.tsNs + 4, true) * 4294967296,
-    localAddrBytes: new Uint8Array(view.buffer, base + O.localAddr, 16),
-    remoteAddrBytes: new Uint8Array(view.buffer, base + O.remoteAddr, 16),
-    payload: new Uint8Array(view.buffer, base + L7_SEGMENT_EVENT_SIZE, captured),
-    tls: false,
-  };
+    view.getUint16(at + O.localPort, true),
+    view.getUint16(at + O.remotePort, true),
+    view.getUint32(at + O.seq, true),
+    view.getUint32(at + O.payloadLen, true),
+    view.getUint32(at + O.pid, true),
+    u64(view, at + O.cookie),
+    u64(view, at + O.tsNs),
+    new Uint8Array(view.buffer, base + L7_SEGMENT_EVENT_SIZE, captured),
+    base,
+  );
 }
 
 function decodeTlsData(view: DataView, at: number, length: number): L7TlsData | DecodeProblem {
