@@ -8,7 +8,9 @@ import {
 import type { StoreFlow, StoreProcessEvent, StoreSpan } from './records.js';
 import type { KeyDictionary } from './key-dictionary.js';
 import type { PartialRow, RollupAccumulator } from './rollup-accumulator.js';
-import { EDGE_KIND, FLOW_KIND, OP_KIND, ROLLUP_KINDS, SERVICE_KIND, STATUS_KIND, upsertSql } from './rollup-kinds.js';
+import {
+  EDGE_KIND, FLOW_KIND, OP_KIND, ROLLUP_KINDS, SERVICE_KIND, STATUS_KIND, upsertSql, type KeyValue,
+} from './rollup-kinds.js';
 
 const SERVICE = ROLLUP_KINDS.indexOf(SERVICE_KIND);
 const OP = ROLLUP_KINDS.indexOf(OP_KIND);
@@ -157,17 +159,48 @@ export function rollTally(acc: RollupAccumulator, s: StoreSpan): boolean {
   return true;
 }
 
+// Keys and sums refilled for every record (add copies what it keeps): four key arrays and the
+// sums made afresh per span were a good part of the store's garbage under load.
+const SERVICE_KEY: KeyValue[] = ['', ''];
+const OP_KEY: KeyValue[] = ['', '', '', '', ''];
+const STATUS_KEY: KeyValue[] = ['', '', ''];
+const EDGE_KEY: KeyValue[] = ['', '', '', 0, 0];
+const FLOW_KEY: KeyValue[] = ['', '', ''];
+/** count, errors, sum_ms */
+const RED = [0, 0, 0];
+const COUNT = [0];
+/** flows, failed, retransmits, bytes_sent, bytes_received */
+const FLOW_SUMS = [0, 0, 0, 0, 0];
+
 function rollSpan(acc: RollupAccumulator, s: StoreSpan, startMs: number): void {
   const w = weightOf(s.sample_weight);
   const bin = binOf(s.duration_ms);
   const duration = Number.isFinite(s.duration_ms) ? s.duration_ms : 0;
-  const red = [w, s.error ? w : 0, duration * w];
-  acc.add(SERVICE, startMs, [s.service_name, s.side], red, bin, w, duration);
-  acc.add(OP, startMs, [s.service_name, s.side, s.protocol, s.operation ?? '', s.resource ?? ''], red, bin, w, duration);
-  acc.add(STATUS, startMs, [s.service_name, s.side, s.status ?? ''], [w], -1, w);
+  RED[0] = w;
+  RED[1] = s.error ? w : 0;
+  RED[2] = duration * w;
+  SERVICE_KEY[0] = s.service_name;
+  SERVICE_KEY[1] = s.side;
+  acc.add(SERVICE, startMs, SERVICE_KEY, RED, bin, w, duration);
+  OP_KEY[0] = s.service_name;
+  OP_KEY[1] = s.side;
+  OP_KEY[2] = s.protocol;
+  OP_KEY[3] = s.operation ?? '';
+  OP_KEY[4] = s.resource ?? '';
+  acc.add(OP, startMs, OP_KEY, RED, bin, w, duration);
+  STATUS_KEY[0] = s.service_name;
+  STATUS_KEY[1] = s.side;
+  STATUS_KEY[2] = s.status ?? '';
+  COUNT[0] = w;
+  acc.add(STATUS, startMs, STATUS_KEY, COUNT, -1, w);
   const edge = spanEdge(s);
   if (edge !== null && edge.client !== '' && edge.server !== '') {
-    acc.add(EDGE, startMs, [edge.client, edge.server, edge.protocol, edge.clientLocal ? 1 : 0, edge.serverLocal ? 1 : 0], red, bin, w, duration);
+    EDGE_KEY[0] = edge.client;
+    EDGE_KEY[1] = edge.server;
+    EDGE_KEY[2] = edge.protocol;
+    EDGE_KEY[3] = edge.clientLocal ? 1 : 0;
+    EDGE_KEY[4] = edge.serverLocal ? 1 : 0;
+    acc.add(EDGE, startMs, EDGE_KEY, RED, bin, w, duration);
   }
 }
 
@@ -182,5 +215,13 @@ export function rollFlowOnly(acc: RollupAccumulator, f: StoreFlow): boolean {
 function rollFlow(acc: RollupAccumulator, f: StoreFlow, endMs: number): void {
   // Inbound flows come from ephemeral ports: the peer is named by address alone.
   const remote = f.peer_service ?? (f.direction === 'outbound' ? endpointLabel(f.remote_addr, f.remote_port) : f.remote_addr);
-  acc.add(FLOW, endMs, [f.service_name, remote, f.direction], [1, f.status === 'failed' ? 1 : 0, f.retransmits, f.bytes_sent, f.bytes_received], -1, 1);
+  FLOW_KEY[0] = f.service_name;
+  FLOW_KEY[1] = remote;
+  FLOW_KEY[2] = f.direction;
+  FLOW_SUMS[0] = 1;
+  FLOW_SUMS[1] = f.status === 'failed' ? 1 : 0;
+  FLOW_SUMS[2] = f.retransmits;
+  FLOW_SUMS[3] = f.bytes_sent;
+  FLOW_SUMS[4] = f.bytes_received;
+  acc.add(FLOW, endMs, FLOW_KEY, FLOW_SUMS, -1, 1);
 }

@@ -65,4 +65,50 @@ describe('rollup accumulator', () => {
     acc.add(0, T + HOUR_MS, ['z'], [1], -1, 1);
     assert.deepEqual(acc.drain(true)[0]!.filter((r) => r.resMs === HOUR_MS).map((r) => r.key[0]), ['z']);
   });
+
+  it('keeps no reference to the key and sums it is given', () => {
+    const acc = new RollupAccumulator([KIND]);
+    const key = ['a'];
+    const sums = [1];
+    acc.add(0, T, key, sums, 5, 1);
+    key[0] = 'b';
+    sums[0] = 2;
+    acc.add(0, T, key, sums, 5, 2);
+    key[0] = 'zzz';
+    const rows = acc.drain(true)[0]!.filter((r) => r.resMs === 10_000);
+    assert.deepEqual(rows.map((r) => [r.key, r.keyText, r.sums]), [[['a'], 'a', [1]], [['b'], 'b', [2]]]);
+  });
+
+  it('tells rows apart by key text: values that read the same share a row, the first key names it', () => {
+    const kind: RollupKind = { ...KIND, keys: ['name', 'status'], sums: ['count', 'sum_ms'] };
+    const acc = new RollupAccumulator([kind]);
+    acc.add(0, T, ['a', 200], [1, 0.5], 5, 1, 3);
+    acc.add(0, T + 1_000, ['a', '200'], [1, 0.25], 6, 1, 7);
+    acc.add(0, T + 2_000, ['a', 200], [1, 0.25], 5, 1);
+    // Values holding the separator: different keys, same text, as when the text was the row's id.
+    acc.add(0, T, ['x\u0001y', 'z'], [1, 0], -1, 1);
+    acc.add(0, T, ['x', 'y\u0001z'], [1, 0], -1, 1);
+    const rows = acc.drain(true)[0]!.filter((r) => r.resMs === 10_000);
+    assert.equal(rows.length, 2);
+    assert.deepEqual(rows[0]!.key, ['a', 200]);
+    assert.deepEqual(rows[0]!.sums, [3, 1]);
+    assert.equal(rows[0]!.max, 7);
+    assert.deepEqual([...rows[0]!.hist!], [[5, 2], [6, 1]]);
+    assert.deepEqual(rows[1]!.key, ['x\u0001y', 'z']);
+    assert.deepEqual(rows[1]!.sums, [2, 0]);
+  });
+
+  it('drains rows in the order they were first added, across buckets', () => {
+    const acc = new RollupAccumulator([{ ...KIND, cap: 100 }]);
+    acc.add(0, T, ['a'], [1], -1, 1);
+    acc.add(0, T + 10_000, ['b'], [1], -1, 1);
+    acc.add(0, T + 1_000, ['c'], [1], -1, 1); // late, for the first bucket
+    acc.add(0, T + 10_000, ['a'], [1], -1, 1);
+    const rows = acc.drain(false)[0]!;
+    assert.deepEqual(rows.filter((r) => r.resMs === 10_000).map((r) => [r.bucketMs - T, r.key[0]]), [[0, 'a'], [10_000, 'b'], [0, 'c'], [10_000, 'a']]);
+    assert.deepEqual(rows.filter((r) => r.resMs === 60_000).map((r) => [r.key[0], r.sums[0]]), [['a', 2], ['b', 1], ['c', 1]]);
+    acc.add(0, T, ['a'], [1], -1, 1);
+    assert.deepEqual(acc.drain(false)[0]!.filter((r) => r.resMs === 10_000).map((r) => r.sums[0]), [1], 'a drained bucket starts over');
+  });
 });
+

@@ -62,6 +62,23 @@ class KeyLimiter {
 /** Resolutions up to this are written at every drain; coarser ones only when asked (see drain). */
 export const FAST_MAX_RES_MS = 60_000;
 
+/** Nested maps, one level per key value; the last level holds rows (see BucketRows). */
+type ValuePath = Map<KeyValue, unknown>;
+
+/** The 10 s rows of one kind and bucket. */
+interface BucketRows {
+  bucketMs: number;
+  /** Rows by key text (the key's values joined with SEP): what tells one row from another. */
+  byText: Map<string, PartialRow>;
+  /**
+   * The same rows reached value by value, so a record whose row exists finds it without
+   * joining its key into a string: that join, the `bucket + key` id string and the lookup by
+   * it were most of add's time and garbage. Values that differ can share a text (200 and
+   * '200', or values holding SEP), so a path is only a shortcut to the row byText has.
+   */
+  byValues: ValuePath;
+}
+
 /**
  * Adds records up per (10 s bucket, key) while batches are written, then rolls those partial
  * rows up to each kind's resolutions: the database sees one upsert per key and resolution per
@@ -71,35 +88,74 @@ export const FAST_MAX_RES_MS = 60_000;
  */
 export class RollupAccumulator {
   readonly #kinds: readonly RollupKind[];
-  readonly #fine: Map<string, PartialRow>[];
+  /** Per kind, the 10 s rows in the order they were made (the order drain rolls them up in). */
+  readonly #fine: PartialRow[][];
+  /** Per kind, the same rows by bucket. */
+  readonly #buckets: Map<number, BucketRows>[];
+  /** Per kind, the bucket added to last: records come nearly in time order. */
+  readonly #recent: (BucketRows | undefined)[];
   readonly #coarse: Map<string, PartialRow>[];
   readonly #limiter = new KeyLimiter();
 
   constructor(kinds: readonly RollupKind[]) {
     this.#kinds = kinds;
-    this.#fine = kinds.map(() => new Map());
+    this.#fine = kinds.map(() => []);
+    this.#buckets = kinds.map(() => new Map());
+    this.#recent = kinds.map(() => undefined);
     this.#coarse = kinds.map(() => new Map());
   }
 
-  /** `bin` is the latency histogram bin, or -1 for kinds without one; `sums` are already weighted; `max` the duration. */
-  add(kindIndex: number, timeMs: number, key: KeyValue[], sums: readonly number[], bin: number, weight: number, max = -Infinity): void {
-    const bucketMs = Math.floor(timeMs / FINEST_MS) * FINEST_MS;
-    const keyText = key.join(SEP);
-    const id = `${bucketMs}${SEP}${keyText}`;
-    const rows = this.#fine[kindIndex]!;
-    let row = rows.get(id);
-    if (row === undefined) {
-      row = { resMs: FINEST_MS, bucketMs, key, keyText, sums: sums.map(() => 0), hist: this.#kinds[kindIndex]!.histogram ? new Map() : null, max: -Infinity };
-      rows.set(id, row);
-    }
+  /**
+   * `bin` is the latency histogram bin, or -1 for kinds without one; `sums` are already weighted;
+   * `max` the duration. Neither `key` nor `sums` is kept (a new row copies the key), so a caller
+   * may refill the same arrays for every record. A kind's keys always have the same length.
+   */
+  add(kindIndex: number, timeMs: number, key: readonly KeyValue[], sums: readonly number[], bin: number, weight: number, max = -Infinity): void {
+    const row = this.#rowFor(kindIndex, Math.floor(timeMs / FINEST_MS) * FINEST_MS, key, sums);
     if (max > row.max) row.max = max;
     for (let i = 0; i < sums.length; i++) row.sums[i]! += sums[i]!;
     if (row.hist !== null && bin >= 0) row.hist.set(bin, (row.hist.get(bin) ?? 0) + weight);
   }
 
+  #rowFor(kindIndex: number, bucketMs: number, key: readonly KeyValue[], sums: readonly number[]): PartialRow {
+    let bucket = this.#recent[kindIndex];
+    if (bucket?.bucketMs !== bucketMs) {
+      const buckets = this.#buckets[kindIndex]!;
+      bucket = buckets.get(bucketMs);
+      if (bucket === undefined) {
+        bucket = { bucketMs, byText: new Map(), byValues: new Map() };
+        buckets.set(bucketMs, bucket);
+      }
+      this.#recent[kindIndex] = bucket;
+    }
+    let path = bucket.byValues;
+    const last = key.length - 1;
+    for (let i = 0; i < last; i++) {
+      let next = path.get(key[i]!) as ValuePath | undefined;
+      if (next === undefined) {
+        next = new Map();
+        path.set(key[i]!, next);
+      }
+      path = next;
+    }
+    let row = path.get(key[last]!) as PartialRow | undefined;
+    if (row !== undefined) return row;
+    // First time this bucket sees these values: find or make the row of their text.
+    const keyText = key.join(SEP);
+    row = bucket.byText.get(keyText);
+    if (row === undefined) {
+      const hist = this.#kinds[kindIndex]!.histogram ? new Map<number, number>() : null;
+      row = { resMs: FINEST_MS, bucketMs, key: key.slice(), keyText, sums: sums.map(() => 0), hist, max: -Infinity };
+      bucket.byText.set(keyText, row);
+      this.#fine[kindIndex]!.push(row);
+    }
+    path.set(key[last]!, row);
+    return row;
+  }
+
   /** Nothing added since the last drain. */
   get emptyFine(): boolean {
-    return this.#fine.every((m) => m.size === 0);
+    return this.#fine.every((rows) => rows.length === 0);
   }
 
   /** Nothing at all waiting, coarse rows included. */
@@ -118,10 +174,12 @@ export class RollupAccumulator {
       const coarse = this.#coarse[kindIndex]!;
       for (const resMs of kind.resolutions) {
         const into = resMs <= FAST_MAX_RES_MS ? new Map<string, PartialRow>() : coarse;
-        for (const f of fine.values()) this.#rollInto(into, kindIndex, kind, resMs, f);
+        for (const f of fine) this.#rollInto(into, kindIndex, kind, resMs, f);
         if (resMs <= FAST_MAX_RES_MS) rows.push(...into.values());
       }
-      fine.clear();
+      fine.length = 0;
+      this.#buckets[kindIndex]!.clear();
+      this.#recent[kindIndex] = undefined;
       if (withCoarse) {
         rows.push(...coarse.values());
         coarse.clear();
