@@ -37,6 +37,35 @@ describe('ExpiringMap', () => {
     m.prune(200);
     assert.equal(m.size, 0);
   });
+  it('a key set again survives its old slot being reused when the ring wraps', () => {
+    const m = new ExpiringMap<string, number>(1e9, 3);
+    m.set('a', 1, 0);
+    m.set('b', 1, 1);
+    m.set('a', 2, 2); // a's first slot is now stale
+    m.set('c', 1, 3); // wraps: drops a's stale slot, not a
+    assert.equal(m.get('a'), 2);
+    assert.equal(m.get('b'), 1);
+    assert.equal(m.get('c'), 1);
+    m.set('d', 1, 4); // drops b, the oldest live setting
+    assert.equal(m.has('b'), false);
+    assert.equal(m.size, 3);
+  });
+  it('a key deleted then set again keeps its new value', () => {
+    const m = new ExpiringMap<number, string>(100, 2);
+    m.set(1, 'old', 0);
+    m.delete(1);
+    m.set(1, 'new', 10);
+    m.set(2, 'x', 20); // drops the first (deleted) slot
+    assert.equal(m.get(1), 'new');
+    m.prune(109);
+    assert.equal(m.get(1), 'new');
+    m.prune(110);
+    assert.equal(m.get(1), undefined);
+    assert.equal(m.get(2), 'x');
+  });
+  it('rejects a capacity below one', () => {
+    assert.throws(() => new ExpiringMap<number, number>(100, 0), /capacity must be at least 1/);
+  });
   it('stays linear under churn (a million sets with a small capacity)', () => {
     const m = new ExpiringMap<number, number>(5_000, 1000);
     for (let i = 0; i < 1_000_000; i++) m.set(i, i, i / 100);

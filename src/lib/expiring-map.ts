@@ -1,58 +1,76 @@
 /**
  * A map whose entries expire `ttl` after they were set, and which holds at most `capacity`
- * entries (oldest dropped first). Expiry walks a FIFO of insertions, never the Map itself:
- * iterating a Map from the front after many deletes from the front rescans the deleted slots
- * each time, which made per-connection bookkeeping quadratic under load.
+ * settings (oldest dropped first). Settings live in a ring of parallel arrays, in the order they
+ * were made; expiry walks the ring from its oldest end, never the Map itself (iterating a Map
+ * from the front after many deletes from the front rescans the deleted slots each time, which
+ * made per-connection bookkeeping quadratic under load). A setting allocates nothing: the flow
+ * correlator sets one per closed socket, and two small objects per setting were a sixth of the
+ * agent's main thread under a connection storm.
  */
 export class ExpiringMap<K, V> {
   readonly #ttl: number;
   readonly #capacity: number;
-  readonly #entries = new Map<K, { value: V; at: number; seq: number }>();
-  #queue: Array<{ key: K; seq: number; at: number }> = [];
+  /** Key -> sequence number of its latest setting (its ring slot is `seq % capacity`). */
+  readonly #latest = new Map<K, number>();
+  /** The ring, grown up to `capacity` slots as settings arrive. */
+  readonly #keys: (K | undefined)[] = [];
+  readonly #values: (V | undefined)[] = [];
+  readonly #times: number[] = [];
+  /** Sequence numbers of the oldest setting still in the ring, and of the next one. */
   #head = 0;
-  #seq = 0;
+  #tail = 0;
 
   constructor(ttl: number, capacity: number) {
+    if (!(capacity >= 1)) throw new RangeError(`capacity must be at least 1, got ${String(capacity)}`);
     this.#ttl = ttl;
-    this.#capacity = capacity;
+    this.#capacity = Math.floor(capacity);
   }
 
   get size(): number {
-    return this.#entries.size;
+    return this.#latest.size;
   }
 
   set(key: K, value: V, now: number): void {
-    const seq = ++this.#seq;
-    this.#entries.set(key, { value, at: now, seq });
-    this.#queue.push({ key, seq, at: now });
+    if (this.#tail - this.#head >= this.#capacity) this.#dropOldest();
+    const seq = this.#tail++;
+    const slot = seq % this.#capacity;
+    this.#keys[slot] = key;
+    this.#values[slot] = value;
+    this.#times[slot] = now;
+    this.#latest.set(key, seq);
     this.prune(now);
   }
 
   get(key: K): V | undefined {
-    return this.#entries.get(key)?.value;
+    const seq = this.#latest.get(key);
+    return seq === undefined ? undefined : this.#values[seq % this.#capacity];
   }
 
   has(key: K): boolean {
-    return this.#entries.has(key);
+    return this.#latest.has(key);
   }
 
   delete(key: K): boolean {
-    return this.#entries.delete(key);
+    const seq = this.#latest.get(key);
+    if (seq === undefined) return false;
+    this.#latest.delete(key);
+    // The slot stays until its turn comes; its value need not.
+    this.#values[seq % this.#capacity] = undefined;
+    return true;
   }
 
-  /** Drops what expired, and the oldest entries past capacity. Cost: what it drops. */
+  /** Drops what expired. Cost: what it drops. */
   prune(now: number): void {
-    while (this.#head < this.#queue.length) {
-      const first = this.#queue[this.#head] as { key: K; seq: number; at: number };
-      const live = this.#queue.length - this.#head;
-      if (now - first.at < this.#ttl && live <= this.#capacity) break;
-      this.#head++;
-      // Only if this queue slot is still the entry's latest setting.
-      if (this.#entries.get(first.key)?.seq === first.seq) this.#entries.delete(first.key);
-    }
-    if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
-      this.#queue = this.#queue.slice(this.#head);
-      this.#head = 0;
-    }
+    while (this.#head < this.#tail && now - this.#times[this.#head % this.#capacity]! >= this.#ttl) this.#dropOldest();
+  }
+
+  #dropOldest(): void {
+    const seq = this.#head++;
+    const slot = seq % this.#capacity;
+    const key = this.#keys[slot] as K;
+    // Only if this slot is still the key's latest setting.
+    if (this.#latest.get(key) === seq) this.#latest.delete(key);
+    this.#keys[slot] = undefined;
+    this.#values[slot] = undefined;
   }
 }
