@@ -81,6 +81,10 @@ interface Connection {
   senderPid: number;
   /** Exchanges of this connection in #waiting (so order is kept without scanning it). */
   waiting: number;
+  /** The identity its last exchange got, for which owner, and when (see #connectionIdentity). */
+  identity: ExchangeIdentity | null;
+  identityOwner: { pid: number; comm: string } | undefined;
+  identityAtNs: number;
 }
 
 /** What names a socket's exchanges: a parsed connection, or a kernel tally's record of its socket. */
@@ -98,6 +102,8 @@ const tupleKey = (la: string, lp: number, ra: string, rp: number): string => `${
 
 /** Closes of connections not (yet) parsed are remembered this long, and at most this many. */
 const EARLY_CLOSE_TTL_NS = 5_000 * 1e6;
+/** How long a connection's resolved identity serves its next exchanges (names, exe, peer service). */
+const IDENTITY_TTL_NS = 1_000 * 1e6;
 const MAX_EARLY_CLOSES = 65536;
 
 /**
@@ -297,6 +303,21 @@ export class L7Connections {
    * other end. `clientPid` names a local client a caller already knows (a kernel tally of the
    * mirrored socket).
    */
+  /**
+   * A connection's identity, resolved again when its owner changes or a second after the last
+   * resolution: resolving (service rules, exe, peer service) per exchange was a seventh of the
+   * agent's allocations on a keep-alive connection, and what it reads changes rarely (exec,
+   * a listener or peer appearing). Exchanges copy its fields, so sharing it is safe.
+   */
+  #connectionIdentity(conn: Connection): ExchangeIdentity {
+    const owner = this.#ownerOf(conn);
+    if (conn.identity !== null && conn.identityOwner === owner && conn.lastSeenNs - conn.identityAtNs < IDENTITY_TTL_NS) return conn.identity;
+    conn.identity = this.#identity(conn, owner);
+    conn.identityOwner = owner;
+    conn.identityAtNs = conn.lastSeenNs;
+    return conn.identity;
+  }
+
   #identity(sock: SocketFacts, owner: { pid: number; comm: string } | undefined, clientPid?: number): ExchangeIdentity {
     const best = owner ?? (sock.side === 'server' ? this.#flows.listenerOf(sock.localPort) : undefined)
       ?? (sock.senderPid > 0 ? { pid: sock.senderPid, comm: this.#flows.commOf(sock.senderPid) } : undefined);
@@ -375,6 +396,9 @@ export class L7Connections {
       owner: this.#flows.ownerOf(s.socketCookie),
       senderPid: s.senderPid,
       waiting: 0,
+      identity: null,
+      identityOwner: undefined,
+      identityAtNs: 0,
     };
     // Closed before its first segment was handled: flush it once the segments still in flight
     // (counted from now, when they are evidently being read) had time to arrive.
@@ -426,7 +450,7 @@ export class L7Connections {
   }
 
   #toExchange(conn: Connection, parsed: ParsedExchange): L7Exchange {
-    const identity = this.#identity(conn, this.#ownerOf(conn));
+    const identity = this.#connectionIdentity(conn);
     if (parsed.kind === 'http1') {
       const ex = parsed.exchange;
       const req = ex.request;
