@@ -93,7 +93,7 @@ export class SqliteStore {
     this.#retentionIntervalMs = options.retentionIntervalMs ?? 2000;
     this.#rollupIntervalMs = options.rollupIntervalMs ?? DEFAULT_ROLLUP_INTERVAL_MS;
     this.#settings = {
-      cacheKiB: options.cacheKiB ?? 16 * 1024,
+      cacheKiB: options.cacheKiB ?? 8 * 1024,
       walLimitBytes: Math.min(64 * 1024 ** 2, Math.max(256 * 1024, this.#diskMaxBytes / 8)),
       maxPageCount: options.maxPageCount,
     };
