@@ -2,9 +2,10 @@ import type { RawBatch } from '../kernel/ring-buffer.js';
 import { decodeBatch, type DecodeProblem } from './batch.js';
 import {
   FLOW_CLOSE_EVENT_SIZE, FLOW_EXEC_EVENT_SIZE, FLOW_LISTEN_EVENT_SIZE, FLOW_OPEN_EVENT_SIZE,
-  FlowDirection, FlowEventType, FlowFlags, FlowStatus,
-  readFlowCloseEvent, readFlowExecEvent, readFlowListenEvent, readFlowOpenEvent,
+  FlowCloseEventOffsets as C, FlowDirection, FlowEventType, FlowFlags, FlowOpenEventOffsets as O, FlowStatus,
+  readFlowExecEvent, readFlowListenEvent,
 } from './generated/flows.js';
+import { AddressTexts, CommTexts } from './cached-text.js';
 import { formatAddress, AF_INET, AF_INET6 } from './ip-address.js';
 
 export type Direction = 'inbound' | 'outbound' | 'unknown';
@@ -101,40 +102,47 @@ function family(raw: number): 4 | 6 | null {
   return raw === AF_INET ? 4 : raw === AF_INET6 ? 6 : null;
 }
 
+const u64 = (view: DataView, at: number): number => view.getUint32(at, true) + view.getUint32(at + 4, true) * 4294967296;
+
+// Close and open events come once per connection end: read straight from the batch, names and
+// addresses through caches (see cached-text.ts).
+const addresses = new AddressTexts();
+const comms = new CommTexts();
+
 /** Decodes one record. Returns a problem name for records that are too short or unknown. */
 export function decodeFlowRecord(view: DataView, at: number, length: number): FlowKernelEvent | DecodeProblem {
   if (length < 1) return 'truncated';
   switch (view.getUint8(at)) {
     case FlowEventType.CLOSE: {
       if (length < FLOW_CLOSE_EVENT_SIZE) return 'truncated';
-      const e = readFlowCloseEvent(view, at);
-      const fam = family(e.family);
+      const fam = family(view.getUint8(at + C.family));
       if (fam === null) return 'bad-family';
+      const flags = view.getUint8(at + C.flags);
       return {
         kind: 'flow-close',
         family: fam,
-        direction: DIRECTIONS[e.direction] ?? 'unknown',
-        status: STATUSES[e.status] ?? 'closed',
-        partial: (e.flags & FlowFlags.PARTIAL) !== 0,
-        accepted: (e.flags & FlowFlags.ACCEPTED) !== 0,
-        resetReceived: (e.flags & FlowFlags.RST_RECEIVED) !== 0,
-        resetSent: (e.flags & FlowFlags.RST_SENT) !== 0,
-        pid: e.pid,
-        tid: e.tid,
-        comm: e.comm,
-        localAddr: formatAddress(e.family, e.localAddr),
-        localPort: e.localPort,
-        remoteAddr: formatAddress(e.family, e.remoteAddr),
-        remotePort: e.remotePort,
-        startNs: e.startNs,
-        endNs: e.endNs,
-        bytesSent: e.bytesSent,
-        bytesReceived: e.bytesReceived,
-        segmentsSent: e.segsOut,
-        segmentsReceived: e.segsIn,
-        retransmits: Math.max(e.totalRetrans, e.retransmitEvents),
-        srttUs: e.srttUs,
-        socketCookie: e.socketCookie,
+        direction: DIRECTIONS[view.getUint8(at + C.direction)] ?? 'unknown',
+        status: STATUSES[view.getUint8(at + C.status)] ?? 'closed',
+        partial: (flags & FlowFlags.PARTIAL) !== 0,
+        accepted: (flags & FlowFlags.ACCEPTED) !== 0,
+        resetReceived: (flags & FlowFlags.RST_RECEIVED) !== 0,
+        resetSent: (flags & FlowFlags.RST_SENT) !== 0,
+        pid: view.getUint32(at + C.pid, true),
+        tid: view.getUint32(at + C.tid, true),
+        comm: comms.read(view, at + C.comm),
+        localAddr: addresses.format(view, at + C.localAddr, fam),
+        localPort: view.getUint16(at + C.localPort, true),
+        remoteAddr: addresses.format(view, at + C.remoteAddr, fam),
+        remotePort: view.getUint16(at + C.remotePort, true),
+        startNs: u64(view, at + C.startNs),
+        endNs: u64(view, at + C.endNs),
+        bytesSent: u64(view, at + C.bytesSent),
+        bytesReceived: u64(view, at + C.bytesReceived),
+        segmentsSent: view.getUint32(at + C.segsOut, true),
+        segmentsReceived: view.getUint32(at + C.segsIn, true),
+        retransmits: Math.max(view.getUint32(at + C.totalRetrans, true), view.getUint32(at + C.retransmitEvents, true)),
+        srttUs: view.getUint32(at + C.srttUs, true),
+        socketCookie: u64(view, at + C.socketCookie),
       };
     }
     case FlowEventType.LISTEN: {
@@ -151,8 +159,13 @@ export function decodeFlowRecord(view: DataView, at: number, length: number): Fl
     }
     case FlowEventType.OPEN: {
       if (length < FLOW_OPEN_EVENT_SIZE) return 'truncated';
-      const e = readFlowOpenEvent(view, at);
-      return { kind: 'open', direction: DIRECTIONS[e.direction] ?? 'unknown', pid: e.pid, comm: e.comm, socketCookie: e.cookie };
+      return {
+        kind: 'open',
+        direction: DIRECTIONS[view.getUint8(at + O.direction)] ?? 'unknown',
+        pid: view.getUint32(at + O.pid, true),
+        comm: comms.read(view, at + O.comm),
+        socketCookie: u64(view, at + O.cookie),
+      };
     }
     default:
       return 'unknown-type';
