@@ -6,21 +6,11 @@
  */
 import type { StoreFlow, StoreSpan } from '../../src/export/store/records.js';
 import { rfc3339 } from '../../src/lib/rfc3339.js';
+import { mulberry32 } from '../../src/protocols/fuzz-kit.js';
 
 export const SERVICES = 50;
 export const ROUTES_PER_SERVICE = 20;
 
-/** mulberry32: small, fast, seeded. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Route {
   method: string;
@@ -43,7 +33,7 @@ export class Workload {
   #cookie = 1;
 
   constructor(seed = 42) {
-    this.#rand = prng(seed);
+    this.#rand = mulberry32(seed);
     this.services = Array.from({ length: SERVICES }, (_, i) => `svc-${String(i).padStart(2, '0')}`);
     this.#routes = this.services.map(() => Array.from({ length: ROUTES_PER_SERVICE }, (_, r) => ({
       method: METHODS[Math.floor(this.#rand() * METHODS.length)]!,

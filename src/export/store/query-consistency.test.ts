@@ -4,24 +4,14 @@ import { SqliteStore } from './sqlite-store.js';
 import type { StoreSpan } from './records.js';
 import { captureLog, T0, testSpan } from './test-records.js';
 import { HOUR_MS, RANGES_MS } from './window.js';
+import { mulberry32 } from '../../protocols/fuzz-kit.js';
 
 const DAY = RANGES_MS['24h']!;
 
-/** mulberry32: the fixture is random but the same on every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Spans of 8 services × 15 routes over the day before `endMs`, with per-route latencies. */
 function daySpans(seed: number, count: number, fromMs: number, endMs: number): StoreSpan[] {
-  const rand = prng(seed);
+  const rand = mulberry32(seed);
   const spans: StoreSpan[] = [];
   for (let i = 0; i < count; i++) {
     const svc = Math.floor(rand() * 8);

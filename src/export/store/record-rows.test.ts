@@ -2,6 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { rfc3339 } from '../../lib/rfc3339.js';
 import { parseTime } from './record-rows.js';
+import { mulberry32 } from '../../protocols/fuzz-kit.js';
 
 /** What parseTime must return: Date.parse's answer, null when it has none. */
 function expected(text: string): number | null {
@@ -26,17 +27,6 @@ function withFraction(ms: number, digits: number): string {
   return `${iso.slice(0, 19)}.${fraction}Z`;
 }
 
-/** mulberry32, so a failure repeats. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const ROLLOVERS = [
   Date.UTC(2026, 0, 15, 12, 0, 0), // minute
@@ -60,7 +50,7 @@ const ROLLOVERS = [
 
 describe('parseTime', () => {
   it('reads what rfc3339 writes as Date.parse does', () => {
-    const rand = prng(1);
+    const rand = mulberry32(1);
     const texts: string[] = [];
     for (let i = 0; i < 20_000; i++) {
       // Years 0000..9999, any millisecond.
