@@ -35,6 +35,21 @@ const volatile __u32 capture_bytes = SONDE_L7_MAX_CAPTURE;
 const volatile __u16 dns_port = 53;
 
 
+#define L7_REDIS_LOST 0xffffffffU
+
+/* Where a walk is; also what a paused socket carries from one request segment to the next. */
+struct l7_redis_place {
+	/* Bytes of the next segment before the next header (the rest of an argument). */
+	__u32 skip;
+	/* Bulk strings the current command still has to come. */
+	__u32 args_left;
+	/* A header cut by the segment's end: '*' or '$' (0: none), its value so far, CR seen. */
+	__u32 partial_value;
+	__u8 partial_kind;
+	__u8 partial_cr;
+	__u8 pad[2];
+};
+
 /* Per-socket state (sk_storage). */
 struct l7_sock_state {
 	__u8 protocol;
@@ -51,6 +66,8 @@ struct l7_sock_state {
 	__u32 pad1;
 	/* While shed: the request being tallied. */
 	struct l7_tally_pending pending;
+	/* Redis while shed: where its pipeline walk is (redis.skip L7_REDIS_LOST: lost). */
+	struct l7_redis_place redis;
 };
 
 struct {
@@ -292,6 +309,177 @@ static __always_inline int capture_datagram(struct __sk_buff *skb, __u8 directio
 }
 
 /*
+ * Redis pipelines: a client sends many commands per segment (redis-benchmark -P 16 sends 16),
+ * and a paused connection's tally must count each. This walks a request segment's RESP
+ * headers ("*<args>" then "$<len>" per argument, skipping each argument's bytes by its length)
+ * and counts the arrays it starts. What the segment's end cuts is carried to the next request
+ * segment: the rest of an argument (skipped by length), or a header cut in two (its digits so
+ * far). A walk past L7_REDIS_WALK_TOKENS or anything not RESP loses the place until the next
+ * segment that starts with a command.
+ */
+#define L7_REDIS_LINE 16 /* '*' or '$', up to 12 digits, CR LF (a power of two: lengths are masked) */
+#define L7_REDIS_WALK_TOKENS 1024
+#define L7_REDIS_BAD 0xffU
+
+/*
+ * The walk's state is in map memory, not on the stack: the verifier then knows its fields only
+ * as numbers, and checks the callback once instead of once per position and count it could
+ * reach (ten times the instructions with the state on the stack).
+ */
+struct l7_redis_walk {
+	__u32 pos;
+	__u32 end;
+	__u32 commands;
+	__u32 lost;
+	struct l7_redis_place place;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct l7_redis_walk);
+} l7_redis_walk_map SEC(".maps");
+
+struct l7_redis_walk_ctx {
+	struct __sk_buff *skb;
+};
+
+/*
+ * Digits then CR LF in b[from..n) (`from` a constant): the index past the LF, 0 when the bytes
+ * ran out first (the progress is in *v and *cr), or L7_REDIS_BAD.
+ */
+static __always_inline __u32 redis_header_end(const __u8 *b, int from, __u32 n, __u64 *v, __u8 *cr)
+{
+	for (int j = from; j < L7_REDIS_LINE; j++) {
+		__u8 c = b[j];
+
+		if (j >= n)
+			return 0;
+		if (*cr)
+			return c == '\n' ? j + 1 : L7_REDIS_BAD;
+		if (c == '\r') {
+			*cr = 1;
+			continue;
+		}
+		if (c < '0' || c > '9')
+			return L7_REDIS_BAD;
+		*v = *v * 10 + (c - '0');
+	}
+	return L7_REDIS_BAD;
+}
+
+static long l7_redis_token(__u32 index, void *ctx)
+{
+	struct l7_redis_walk_ctx *wc = ctx;
+	struct l7_redis_walk *w;
+	__u8 b[L7_REDIS_LINE] = {};
+	__u32 zero = 0, n, header;
+	__u64 v = 0;
+	__u8 kind, cr = 0;
+
+	w = bpf_map_lookup_elem(&l7_redis_walk_map, &zero);
+	if (!w)
+		return 1;
+	if (w->pos >= w->end)
+		return 1;
+	n = w->end - w->pos;
+	if (n > L7_REDIS_LINE)
+		n = L7_REDIS_LINE;
+	n = ((n - 1) & (L7_REDIS_LINE - 1)) + 1;
+	if (bpf_skb_load_bytes(wc->skb, w->pos, b, n))
+		goto lost;
+	kind = w->place.partial_kind;
+	if (kind != 0) {
+		/* The rest of a header the last segment cut. */
+		v = w->place.partial_value;
+		cr = w->place.partial_cr;
+		header = redis_header_end(b, 0, n, &v, &cr);
+	} else {
+		kind = b[0];
+		header = redis_header_end(b, 1, n, &v, &cr);
+	}
+	if (header == L7_REDIS_BAD || v > 512 * 1024 * 1024)
+		goto lost;
+	if (header == 0) {
+		/* Cut by the segment's end: carried to the next one. */
+		w->place.partial_kind = kind;
+		w->place.partial_value = v;
+		w->place.partial_cr = cr;
+		w->pos = w->end;
+		return 1;
+	}
+	w->place.partial_kind = 0;
+	w->place.partial_value = 0;
+	w->place.partial_cr = 0;
+	if (kind == '*') {
+		if (w->place.args_left != 0 || v == 0 || v > 1024 * 1024)
+			goto lost;
+		w->commands++;
+		w->place.args_left = v;
+		w->pos += header;
+		return 0;
+	}
+	if (kind == '$') {
+		if (w->place.args_left == 0)
+			goto lost;
+		w->place.args_left--;
+		w->pos += header + (__u32)v + 2;
+		return 0;
+	}
+lost:
+	w->lost = 1;
+	return 1;
+}
+
+/*
+ * Adds the commands of a paused Redis connection's request segment beyond the one tally_open
+ * counted (`start`: the segment begins with a command), or all of them for a segment that
+ * continues a pipeline (then a new pending request is opened if the last one was answered: its
+ * operation stays the one last seen). All commands of a segment count under the first one's
+ * operation.
+ */
+static __always_inline void redis_tally_more(struct __sk_buff *skb, struct l7_sock_state *state, __u32 off, __u32 len,
+					     bool start, __u64 now)
+{
+	struct l7_redis_walk_ctx wc = { .skb = skb };
+	struct l7_redis_walk *w;
+	__u32 zero = 0, more, requests;
+
+	w = bpf_map_lookup_elem(&l7_redis_walk_map, &zero);
+	if (!w)
+		return;
+	w->end = off + len;
+	w->commands = 0;
+	w->lost = 0;
+	if (start) {
+		w->pos = off;
+		__builtin_memset(&w->place, 0, sizeof(w->place));
+	} else {
+		if (state->redis.skip == L7_REDIS_LOST)
+			return;
+		w->pos = off + state->redis.skip;
+		w->place = state->redis;
+	}
+	bpf_loop(L7_REDIS_WALK_TOKENS, l7_redis_token, &wc, 0);
+	if (!w->lost && w->pos >= w->end) {
+		state->redis = w->place;
+		state->redis.skip = w->pos - w->end;
+	} else {
+		state->redis.skip = L7_REDIS_LOST;
+	}
+	more = start && w->commands > 0 ? w->commands - 1 : w->commands;
+	if (more == 0)
+		return;
+	if (state->pending.start_ns == 0) {
+		state->pending.start_ns = now;
+		state->pending.requests = 0;
+	}
+	requests = state->pending.requests + more;
+	state->pending.requests = requests > 0xffff ? 0xffff : requests;
+}
+
+/*
  * A global function: the verifier checks it once, on its own, with its arguments known only by
  * type. Inlined, its loops were verified again for every state the callers arrive in (4x the load
  * time, and past the million-instruction limit before the hashes' inputs were laundered). It
@@ -319,10 +507,13 @@ __noinline int l7_tally(struct __sk_buff *skb, __u32 direction, __u32 payload_of
 	if (direction == state->request_direction) {
 		struct l7_tally_head *head = tally_scratch();
 		__u32 len = tally_head_len(payload_len);
+		bool start = head && !bpf_skb_load_bytes(skb, payload_off, head->bytes, len) &&
+			     l7_request_start(state->protocol, head->bytes, payload_len);
 
-		if (head && !bpf_skb_load_bytes(skb, payload_off, head->bytes, len) &&
-		    l7_request_start(state->protocol, head->bytes, payload_len))
+		if (start)
 			tally_open(&state->pending, head, len, state->protocol, true, now);
+		if (state->protocol == L7_PROTOCOL_REDIS)
+			redis_tally_more(skb, state, payload_off, payload_len, start, now);
 		return 0;
 	}
 	{
@@ -467,12 +658,14 @@ static __always_inline int capture(struct __sk_buff *skb, __u8 direction)
 		state->shed = 0;
 		state->pending.start_ns = 0;
 		state->pending.requests = 0;
+		state->redis.skip = L7_REDIS_LOST;
 	} else if (request) {
 		if (!take_token(now)) {
 			state->shed = 1;
 			state->shed_until_ns = now + L7_SHED_NS;
 			state->pending.start_ns = 0;
 			state->pending.requests = 0;
+			state->redis.skip = L7_REDIS_LOST;
 			emit_shed(bpf_get_socket_cookie(skb));
 			if (s) {
 				s->segments_shed++;
