@@ -343,6 +343,7 @@ struct {
 
 struct l7_redis_walk_ctx {
 	struct __sk_buff *skb;
+	struct l7_redis_walk *w;
 };
 
 /*
@@ -372,16 +373,13 @@ static __always_inline __u32 redis_header_end(const __u8 *b, int from, __u32 n, 
 static long l7_redis_token(__u32 index, void *ctx)
 {
 	struct l7_redis_walk_ctx *wc = ctx;
-	struct l7_redis_walk *w;
+	struct l7_redis_walk *w = wc->w;
 	__u8 b[L7_REDIS_LINE] = {};
-	__u32 zero = 0, n, header;
+	__u32 n, header;
 	__u64 v = 0;
 	__u8 kind, cr = 0;
 
-	w = bpf_map_lookup_elem(&l7_redis_walk_map, &zero);
-	if (!w)
-		return 1;
-	if (w->pos >= w->end)
+	if (!w || w->pos >= w->end)
 		return 1;
 	n = w->end - w->pos;
 	if (n > L7_REDIS_LINE)
@@ -449,6 +447,7 @@ static __always_inline void redis_tally_more(struct __sk_buff *skb, struct l7_so
 	w = bpf_map_lookup_elem(&l7_redis_walk_map, &zero);
 	if (!w)
 		return;
+	wc.w = w;
 	w->end = off + len;
 	w->commands = 0;
 	w->lost = 0;
