@@ -22,3 +22,8 @@ export function decodeBatch<T>(
     else emit(out);
   }
 }
+
+/** A little-endian u64 field as a number (exact below 2^53: cookies, nanosecond times, byte counts). */
+export function readU64(view: DataView, at: number): number {
+  return view.getUint32(at, true) + view.getUint32(at + 4, true) * 4294967296;
+}

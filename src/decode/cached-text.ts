@@ -7,7 +7,7 @@ import { formatIPv4, formatIPv6 } from './ip-address.js';
 const utf8 = new TextDecoder('utf-8');
 /** Distinct IPv4 addresses remembered; past it the cache starts over (a scan, say). */
 const MAX_V4 = 4096;
-/** Command names remembered, most recent first replaced round-robin. */
+/** Command names remembered; a new one replaces the oldest (round-robin). */
 const COMM_SLOTS = 16;
 
 /** Text of a 16-byte address slot at `at` (IPv4 uses its first four bytes). */

@@ -1,5 +1,5 @@
 import type { RawBatch } from '../kernel/ring-buffer.js';
-import { decodeBatch, type DecodeProblem } from './batch.js';
+import { decodeBatch, readU64, type DecodeProblem } from './batch.js';
 import {
   FLOW_CLOSE_EVENT_SIZE, FLOW_EXEC_EVENT_SIZE, FLOW_LISTEN_EVENT_SIZE, FLOW_OPEN_EVENT_SIZE,
   FlowCloseEventOffsets as C, FlowDirection, FlowEventType, FlowFlags, FlowOpenEventOffsets as O, FlowStatus,
@@ -102,8 +102,6 @@ function family(raw: number): 4 | 6 | null {
   return raw === AF_INET ? 4 : raw === AF_INET6 ? 6 : null;
 }
 
-const u64 = (view: DataView, at: number): number => view.getUint32(at, true) + view.getUint32(at + 4, true) * 4294967296;
-
 // Close and open events come once per connection end: read straight from the batch, names and
 // addresses through caches (see cached-text.ts).
 const addresses = new AddressTexts();
@@ -134,15 +132,15 @@ export function decodeFlowRecord(view: DataView, at: number, length: number): Fl
         localPort: view.getUint16(at + C.localPort, true),
         remoteAddr: addresses.format(view, at + C.remoteAddr, fam),
         remotePort: view.getUint16(at + C.remotePort, true),
-        startNs: u64(view, at + C.startNs),
-        endNs: u64(view, at + C.endNs),
-        bytesSent: u64(view, at + C.bytesSent),
-        bytesReceived: u64(view, at + C.bytesReceived),
+        startNs: readU64(view, at + C.startNs),
+        endNs: readU64(view, at + C.endNs),
+        bytesSent: readU64(view, at + C.bytesSent),
+        bytesReceived: readU64(view, at + C.bytesReceived),
         segmentsSent: view.getUint32(at + C.segsOut, true),
         segmentsReceived: view.getUint32(at + C.segsIn, true),
         retransmits: Math.max(view.getUint32(at + C.totalRetrans, true), view.getUint32(at + C.retransmitEvents, true)),
         srttUs: view.getUint32(at + C.srttUs, true),
-        socketCookie: u64(view, at + C.socketCookie),
+        socketCookie: readU64(view, at + C.socketCookie),
       };
     }
     case FlowEventType.LISTEN: {
@@ -164,7 +162,7 @@ export function decodeFlowRecord(view: DataView, at: number, length: number): Fl
         direction: DIRECTIONS[view.getUint8(at + O.direction)] ?? 'unknown',
         pid: view.getUint32(at + O.pid, true),
         comm: comms.read(view, at + O.comm),
-        socketCookie: u64(view, at + O.cookie),
+        socketCookie: readU64(view, at + O.cookie),
       };
     }
     default:

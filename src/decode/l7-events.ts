@@ -5,7 +5,7 @@ import {
   L7TlsFreeEventOffsets as F,
 } from './generated/l7.js';
 import { AF_INET, AF_INET6 } from './ip-address.js';
-import { decodeBatch, type DecodeProblem } from './batch.js';
+import { decodeBatch, readU64, type DecodeProblem } from './batch.js';
 
 /**
  * One captured TCP segment (or UDP datagram) of an L7 connection. Address bytes and payload are views into the
@@ -74,7 +74,6 @@ export interface L7Shed {
 
 export type L7Event = L7Segment | L7Shed | L7TlsData | L7TlsBind | L7TlsFree;
 
-const u64 = (view: DataView, at: number): number => view.getUint32(at, true) + view.getUint32(at + 4, true) * 4294967296;
 
 function familyOf(raw: number): 4 | 6 | null {
   return raw === AF_INET ? 4 : raw === AF_INET6 ? 6 : null;
@@ -122,13 +121,13 @@ export function decodeL7Record(view: DataView, at: number, length: number): L7Ev
   const type = view.getUint8(at);
   if (type === L7EventType.SHED) {
     if (length < L7_SHED_EVENT_SIZE) return 'truncated';
-    return { kind: 'shed', socketCookie: view.getUint32(at + 8, true) + view.getUint32(at + 12, true) * 4294967296 };
+    return { kind: 'shed', socketCookie: readU64(view, at + 8) };
   }
   if (type === L7EventType.TLS_DATA) return decodeTlsData(view, at, length);
   if (type === L7EventType.TLS_BIND) return decodeTlsBind(view, at, length);
   if (type === L7EventType.TLS_FREE) {
     if (length < L7_TLS_FREE_EVENT_SIZE) return 'truncated';
-    return { kind: 'tls-free', pid: view.getUint32(at + F.pid, true), tlsId: u64(view, at + F.tlsId) };
+    return { kind: 'tls-free', pid: view.getUint32(at + F.pid, true), tlsId: readU64(view, at + F.tlsId) };
   }
   if (type !== L7EventType.SEGMENT) return 'unknown-type';
   if (length < L7_SEGMENT_EVENT_SIZE) return 'truncated';
@@ -150,8 +149,8 @@ export function decodeL7Record(view: DataView, at: number, length: number): L7Ev
     view.getUint32(at + O.seq, true),
     view.getUint32(at + O.payloadLen, true),
     view.getUint32(at + O.pid, true),
-    u64(view, at + O.cookie),
-    u64(view, at + O.tsNs),
+    readU64(view, at + O.cookie),
+    readU64(view, at + O.tsNs),
     new Uint8Array(view.buffer, base + L7_SEGMENT_EVENT_SIZE, captured),
     base,
   );
@@ -159,7 +158,7 @@ export function decodeL7Record(view: DataView, at: number, length: number): L7Ev
 
 function decodeTlsData(view: DataView, at: number, length: number): L7TlsData | DecodeProblem {
   if (length < L7_TLS_DATA_EVENT_SIZE) return 'truncated';
-  const cookie = u64(view, at + D.cookie);
+  const cookie = readU64(view, at + D.cookie);
   // Not tied to a socket yet: no family. The bind event brings one.
   const family = cookie === 0 ? 4 : familyOf(view.getUint8(at + D.family));
   if (family === null) return 'bad-family';
@@ -180,13 +179,13 @@ function decodeTlsData(view: DataView, at: number, length: number): L7TlsData | 
     payloadLength: view.getUint32(at + D.payloadLen, true),
     senderPid: pid,
     socketCookie: cookie,
-    tsNs: u64(view, at + D.tsNs),
+    tsNs: readU64(view, at + D.tsNs),
     localAddrBytes: new Uint8Array(view.buffer, base + D.localAddr, 16),
     remoteAddrBytes: new Uint8Array(view.buffer, base + D.remoteAddr, 16),
     payload: new Uint8Array(view.buffer, base + L7_TLS_DATA_EVENT_SIZE, captured),
     tls: true,
     pid,
-    tlsId: u64(view, at + D.tlsId),
+    tlsId: readU64(view, at + D.tlsId),
   };
 }
 
@@ -198,8 +197,8 @@ function decodeTlsBind(view: DataView, at: number, length: number): L7TlsBind | 
   return {
     kind: 'tls-bind',
     pid: view.getUint32(at + B.pid, true),
-    tlsId: u64(view, at + B.tlsId),
-    socketCookie: u64(view, at + B.cookie),
+    tlsId: readU64(view, at + B.tlsId),
+    socketCookie: readU64(view, at + B.cookie),
     family,
     localPort: view.getUint16(at + B.localPort, true),
     remotePort: view.getUint16(at + B.remotePort, true),
