@@ -43,11 +43,15 @@ struct l7_redis_place {
 	__u32 skip;
 	/* Bulk strings the current command still has to come. */
 	__u32 args_left;
-	/* A header cut by the segment's end: '*' or '$' (0: none), its value so far, CR seen. */
+	/*
+	 * A header cut by the segment's end: its type byte (0: none), its value so far, CR seen, a
+	 * minus sign seen. Replies also carry a simple line ('+', '-', ':' ...) here until its LF.
+	 */
 	__u32 partial_value;
 	__u8 partial_kind;
 	__u8 partial_cr;
-	__u8 pad[2];
+	__u8 partial_neg;
+	__u8 pad;
 };
 
 /* Per-socket state (sk_storage). */
@@ -66,8 +70,12 @@ struct l7_sock_state {
 	__u32 pad1;
 	/* While shed: the request being tallied. */
 	struct l7_tally_pending pending;
-	/* Redis while shed: where its pipeline walk is (redis.skip L7_REDIS_LOST: lost). */
+	/*
+	 * Redis: where the walk of its requests is (redis.skip L7_REDIS_LOST: lost), while shed
+	 * and for long captured segments; `reply`: the same for its replies, captured only.
+	 */
 	struct l7_redis_place redis;
+	struct l7_redis_place reply;
 };
 
 struct {
@@ -147,6 +155,18 @@ static __always_inline bool take_token(__u64 now)
 		return false;
 	b->tokens--;
 	return true;
+}
+
+/*
+ * Backpressure: a request may start being captured only while user space keeps up with the
+ * ring. Past half full, connections are shed at their request boundaries and tallied, rather
+ * than their segments lost when the ring is full (an agent starved of CPU by the workload).
+ */
+static __always_inline bool take_request_token(__u64 now)
+{
+	if (bpf_ringbuf_query(&l7_events, BPF_RB_AVAIL_DATA) > L7_RINGBUF_BYTES / 2)
+		return false;
+	return take_token(now);
 }
 
 static __always_inline void emit_shed(__u64 cookie)
@@ -320,6 +340,8 @@ static __always_inline int capture_datagram(struct __sk_buff *skb, __u8 directio
 #define L7_REDIS_LINE 16 /* '*' or '$', up to 12 digits, CR LF (a power of two: lengths are masked) */
 #define L7_REDIS_WALK_TOKENS 1024
 #define L7_REDIS_BAD 0xffU
+/* Commands past a captured segment's prefix sent as their own pieces (a power of two). */
+#define L7_REDIS_PIECES 64
 
 /*
  * The walk's state is in map memory, not on the stack: the verifier then knows its fields only
@@ -332,6 +354,17 @@ struct l7_redis_walk {
 	__u32 commands;
 	__u32 lost;
 	struct l7_redis_place place;
+	/*
+	 * Capture path (`split`): where the segment is to be cut into pieces of its own (skb
+	 * offsets of message starts), so that each message is within its piece's first
+	 * capture_bytes. `piece_start`: where the current piece starts; `last_start`: where the
+	 * message being walked started.
+	 */
+	__u32 split;
+	__u32 pieces;
+	__u32 piece_start;
+	__u32 last_start;
+	__u32 piece_at[L7_REDIS_PIECES];
 };
 
 struct {
@@ -345,6 +378,22 @@ struct l7_redis_walk_ctx {
 	struct __sk_buff *skb;
 	struct l7_redis_walk *w;
 };
+
+/*
+ * A message starts (or the segment ends) at `at`, so the one before ends there: if it does not
+ * fit in the current piece's capture, a new piece starts with it.
+ */
+static __always_inline void redis_message_boundary(struct l7_redis_walk *w, __u32 at)
+{
+	if (!w->split)
+		return;
+	if (at - w->piece_start > capture_bytes && w->last_start > w->piece_start && w->pieces < L7_REDIS_PIECES) {
+		w->piece_at[w->pieces & (L7_REDIS_PIECES - 1)] = w->last_start;
+		w->pieces++;
+		w->piece_start = w->last_start;
+	}
+	w->last_start = at;
+}
 
 /*
  * Digits then CR LF in b[from..n) (`from` a constant): the index past the LF, 0 when the bytes
@@ -395,6 +444,8 @@ static long l7_redis_token(__u32 index, void *ctx)
 		header = redis_header_end(b, 0, n, &v, &cr);
 	} else {
 		kind = b[0];
+		if (kind == '*')
+			redis_message_boundary(w, w->pos);
 		header = redis_header_end(b, 1, n, &v, &cr);
 	}
 	if (header == L7_REDIS_BAD || v > 512 * 1024 * 1024)
@@ -430,6 +481,192 @@ lost:
 	return 1;
 }
 
+/* The payload types whose header is a length or a count (RESP2 and RESP3). */
+static __always_inline bool redis_counted_type(__u8 kind)
+{
+	return kind == '$' || kind == '!' || kind == '=' || kind == '*' || kind == '~' || kind == '>' ||
+	       kind == '%' || kind == '|';
+}
+
+/* The payload types that are one line up to CR LF, whatever it holds. */
+static __always_inline bool redis_line_type(__u8 kind)
+{
+	return kind == '+' || kind == '-' || kind == ':' || kind == '_' || kind == ',' || kind == '#' || kind == '(';
+}
+
+/*
+ * One step of a walk over replies. Nesting needs no stack: `args_left` counts the values the
+ * current reply still has to come, every aggregate adding its members (maps and attributes two
+ * per entry), so a reply starts where that count is 0. Bulk payloads are skipped by length;
+ * simple lines are read 16 bytes a step up to their LF.
+ */
+static long l7_redis_reply_token(__u32 index, void *ctx)
+{
+	struct l7_redis_walk_ctx *wc = ctx;
+	struct l7_redis_walk *w = wc->w;
+	__u8 b[L7_REDIS_LINE] = {};
+	__u32 n, header = 0, from = 1;
+	__u64 v = 0, left;
+	__u8 kind, cr = 0, neg = 0;
+
+	if (!w || w->pos >= w->end)
+		return 1;
+	n = w->end - w->pos;
+	if (n > L7_REDIS_LINE)
+		n = L7_REDIS_LINE;
+	n = ((n - 1) & (L7_REDIS_LINE - 1)) + 1;
+	if (bpf_skb_load_bytes(wc->skb, w->pos, b, n))
+		goto lost;
+	kind = w->place.partial_kind;
+	if (kind != 0) {
+		from = 0;
+		v = w->place.partial_value;
+		cr = w->place.partial_cr;
+		neg = w->place.partial_neg;
+	} else {
+		kind = b[0];
+		if (w->place.args_left == 0) {
+			w->commands++;
+			redis_message_boundary(w, w->pos);
+		}
+	}
+	if (redis_line_type(kind)) {
+		for (int j = 0; j < L7_REDIS_LINE; j++) {
+			if (j >= n)
+				break;
+			if (b[j] == '\n' && (j > 0 || from == 0)) {
+				header = j + 1;
+				break;
+			}
+		}
+		if (header == 0) {
+			/* Not ended in these bytes: go on from the next ones, in this segment or the next. */
+			w->place.partial_kind = kind;
+			w->pos += n;
+			return w->pos >= w->end;
+		}
+		w->place.partial_kind = 0;
+		w->pos += header;
+		if (w->place.args_left > 0)
+			w->place.args_left--;
+		return 0;
+	}
+	if (!redis_counted_type(kind))
+		goto lost;
+	if (from == 1 && n > 1 && b[1] == '-') {
+		neg = 1;
+		from = 2;
+	}
+	if (from == 2)
+		header = redis_header_end(b, 2, n, &v, &cr);
+	else if (from == 1)
+		header = redis_header_end(b, 1, n, &v, &cr);
+	else
+		header = redis_header_end(b, 0, n, &v, &cr);
+	if (header == L7_REDIS_BAD || v > 512 * 1024 * 1024)
+		goto lost;
+	if (header == 0) {
+		w->place.partial_kind = kind;
+		w->place.partial_value = v;
+		w->place.partial_cr = cr;
+		w->place.partial_neg = neg;
+		w->pos = w->end;
+		return 1;
+	}
+	w->place.partial_kind = 0;
+	w->place.partial_value = 0;
+	w->place.partial_cr = 0;
+	w->place.partial_neg = 0;
+	w->pos += header;
+	left = w->place.args_left > 0 ? w->place.args_left - 1 : 0;
+	if (neg) {
+		/* A null ($-1, *-1): no payload, no members. */
+	} else if (kind == '$' || kind == '!' || kind == '=') {
+		w->pos += (__u32)v + 2;
+	} else if (kind == '%' || kind == '|') {
+		/* An attribute's map is followed by the value it describes. */
+		left += 2 * v + (kind == '|');
+	} else {
+		left += v;
+	}
+	if (left > 1024 * 1024)
+		goto lost;
+	w->place.args_left = left;
+	return 0;
+lost:
+	w->lost = 1;
+	return 1;
+}
+
+/*
+ * Walks a Redis segment [off, off + len) of requests, or of replies: from its start with a
+ * fresh place (`fresh`: the segment begins with a message), else from `place`, what the socket
+ * carries for that direction (nothing when that is lost). Leaves the place for the next segment
+ * there, and in the returned walk the messages started and, with `split`, where to cut the
+ * segment into pieces; NULL when there was no walk.
+ */
+#define L7_WALK_FRESH 1U
+#define L7_WALK_SPLIT 2U
+#define L7_WALK_REPLIES 4U
+
+/*
+ * A global function: the verifier checks it once per program instead of at each of the three
+ * places that walk (load time is part of being ready). Returns 0 when it walked.
+ */
+__noinline int l7_redis_walk_segment(struct __sk_buff *skb, struct l7_redis_place *place, __u32 off, __u32 len,
+				     __u32 how)
+{
+	struct l7_redis_walk_ctx wc = { .skb = skb };
+	struct l7_redis_walk *w;
+	__u32 zero = 0;
+
+	if (!skb || !place)
+		return -1;
+	w = bpf_map_lookup_elem(&l7_redis_walk_map, &zero);
+	if (!w)
+		return -1;
+	if (!(how & L7_WALK_FRESH) && place->skip == L7_REDIS_LOST)
+		return -1;
+	wc.w = w;
+	w->end = off + len;
+	w->commands = 0;
+	w->lost = 0;
+	w->split = (how & L7_WALK_SPLIT) != 0;
+	w->pieces = 0;
+	w->piece_start = off;
+	w->last_start = off;
+	if (how & L7_WALK_FRESH) {
+		w->pos = off;
+		__builtin_memset(&w->place, 0, sizeof(w->place));
+	} else {
+		w->pos = off + place->skip;
+		w->place = *place;
+	}
+	if (how & L7_WALK_REPLIES)
+		bpf_loop(L7_REDIS_WALK_TOKENS, l7_redis_reply_token, &wc, 0);
+	else
+		bpf_loop(L7_REDIS_WALK_TOKENS, l7_redis_token, &wc, 0);
+	if (!w->lost && w->pos >= w->end) {
+		*place = w->place;
+		place->skip = w->pos - w->end;
+	} else {
+		place->skip = L7_REDIS_LOST;
+	}
+	redis_message_boundary(w, w->lost ? w->pos : w->end);
+	return 0;
+}
+
+static __always_inline struct l7_redis_walk *redis_walk(struct __sk_buff *skb, struct l7_redis_place *place, __u32 off,
+							__u32 len, bool fresh, bool split, bool replies)
+{
+	__u32 zero = 0;
+
+	if (l7_redis_walk_segment(skb, place, off, len,
+				  (fresh ? L7_WALK_FRESH : 0) | (split ? L7_WALK_SPLIT : 0) | (replies ? L7_WALK_REPLIES : 0)))
+		return NULL;
+	return bpf_map_lookup_elem(&l7_redis_walk_map, &zero);
+}
+
 /*
  * Adds the commands of a paused Redis connection's request segment beyond the one tally_open
  * counted (`start`: the segment begins with a command), or all of them for a segment that
@@ -440,33 +677,11 @@ lost:
 static __always_inline void redis_tally_more(struct __sk_buff *skb, struct l7_sock_state *state, __u32 off, __u32 len,
 					     bool start, __u64 now)
 {
-	struct l7_redis_walk_ctx wc = { .skb = skb };
-	struct l7_redis_walk *w;
-	__u32 zero = 0, more, requests;
+	struct l7_redis_walk *w = redis_walk(skb, &state->redis, off, len, start, false, false);
+	__u32 more, requests;
 
-	w = bpf_map_lookup_elem(&l7_redis_walk_map, &zero);
 	if (!w)
 		return;
-	wc.w = w;
-	w->end = off + len;
-	w->commands = 0;
-	w->lost = 0;
-	if (start) {
-		w->pos = off;
-		__builtin_memset(&w->place, 0, sizeof(w->place));
-	} else {
-		if (state->redis.skip == L7_REDIS_LOST)
-			return;
-		w->pos = off + state->redis.skip;
-		w->place = state->redis;
-	}
-	bpf_loop(L7_REDIS_WALK_TOKENS, l7_redis_token, &wc, 0);
-	if (!w->lost && w->pos >= w->end) {
-		state->redis = w->place;
-		state->redis.skip = w->pos - w->end;
-	} else {
-		state->redis.skip = L7_REDIS_LOST;
-	}
 	more = start && w->commands > 0 ? w->commands - 1 : w->commands;
 	if (more == 0)
 		return;
@@ -476,6 +691,84 @@ static __always_inline void redis_tally_more(struct __sk_buff *skb, struct l7_so
 	}
 	requests = state->pending.requests + more;
 	state->pending.requests = requests > 0xffff ? 0xffff : requests;
+}
+
+/* A walk is mid-message: the next segment that way continues it, whatever its first byte. */
+static __always_inline bool redis_mid_message(const struct l7_redis_place *p)
+{
+	return p->skip != L7_REDIS_LOST && (p->skip != 0 || p->args_left != 0 || p->partial_kind != 0);
+}
+
+struct l7_piece_ctx {
+	struct __sk_buff *skb;
+	struct l7_scratch *scratch;
+	struct l7_redis_walk *w;
+	struct sonde_l7_stats *s;
+	__u32 payload_off;
+	__u32 seq;
+	__u64 now;
+};
+
+/* Sends piece `index`: from its command's header to the next piece (or the segment's end). */
+static long l7_send_piece(__u32 index, void *ctx)
+{
+	struct l7_piece_ctx *pc = ctx;
+	struct l7_redis_walk *w = pc->w;
+	__u32 at, until, here = index, next = index + 1;
+
+	if (index >= w->pieces || index >= L7_REDIS_PIECES)
+		return 1;
+	/* Hides the bounds from the compiler so that it keeps the masks the verifier needs. */
+	barrier_var(here);
+	barrier_var(next);
+	here &= L7_REDIS_PIECES - 1;
+	next &= L7_REDIS_PIECES - 1;
+	at = w->piece_at[here];
+	until = index + 1 < w->pieces && next != 0 ? w->piece_at[next] : w->end;
+	if (at < pc->payload_off || until <= at)
+		return 1;
+	take_token(pc->now);
+	pc->scratch->header.seq = pc->seq + (at - pc->payload_off);
+	pc->scratch->header.payload_len = until - at;
+	pc->scratch->header.flags = L7_FLAG_MESSAGE_START;
+	output(pc->skb, pc->scratch, at, until - at, pc->s);
+	return 0;
+}
+
+/*
+ * A captured Redis segment longer than the capture: its prefix covers only its first messages
+ * (pipelined commands, or their replies). It is sent as pieces cut at message starts instead,
+ * each piece holding whole messages up to capture_bytes (or one message, however long), so user
+ * space sees each message's first capture_bytes, as it would unpipelined. `starts`: the
+ * segment looks like it begins with a message. Returns false when the segment is to be sent
+ * whole.
+ */
+static __always_inline bool redis_capture_pieces(struct __sk_buff *skb, struct l7_redis_place *place, bool replies,
+						 struct l7_scratch *scratch, __u32 payload_off, __u32 payload_len,
+						 bool starts, struct sonde_l7_stats *s, __u64 now)
+{
+	struct l7_piece_ctx pc = { .skb = skb, .scratch = scratch, .s = s, .payload_off = payload_off, .now = now };
+	bool mid = redis_mid_message(place);
+	struct l7_redis_walk *w;
+	__u32 first;
+
+	/* Small segments starting a message need no walk, and carry no place. */
+	if (!mid && !(starts && payload_len > capture_bytes)) {
+		place->skip = L7_REDIS_LOST;
+		return false;
+	}
+	w = redis_walk(skb, place, payload_off, payload_len, !mid, true, replies);
+	if (!w || w->pieces == 0)
+		return false;
+	first = w->piece_at[0];
+	if (first <= payload_off || first >= payload_off + payload_len)
+		return false;
+	pc.w = w;
+	pc.seq = scratch->header.seq;
+	scratch->header.payload_len = first - payload_off;
+	output(skb, scratch, payload_off, first - payload_off, s);
+	bpf_loop(L7_REDIS_PIECES, l7_send_piece, &pc, 0);
+	return true;
 }
 
 /*
@@ -646,7 +939,7 @@ static __always_inline int capture(struct __sk_buff *skb, __u8 direction)
 	now = bpf_ktime_get_ns();
 	if (state->shed) {
 		/* Resume only at a request boundary, once the pause is over and the budget allows. */
-		if (!request || now < state->shed_until_ns || !take_token(now)) {
+		if (!request || now < state->shed_until_ns || !take_request_token(now)) {
 			if (request && now >= state->shed_until_ns)
 				state->shed_until_ns = now + L7_SHED_NS;
 			if (s)
@@ -658,13 +951,15 @@ static __always_inline int capture(struct __sk_buff *skb, __u8 direction)
 		state->pending.start_ns = 0;
 		state->pending.requests = 0;
 		state->redis.skip = L7_REDIS_LOST;
+		state->reply.skip = L7_REDIS_LOST;
 	} else if (request) {
-		if (!take_token(now)) {
+		if (!take_request_token(now)) {
 			state->shed = 1;
 			state->shed_until_ns = now + L7_SHED_NS;
 			state->pending.start_ns = 0;
 			state->pending.requests = 0;
 			state->redis.skip = L7_REDIS_LOST;
+			state->reply.skip = L7_REDIS_LOST;
 			emit_shed(bpf_get_socket_cookie(skb));
 			if (s) {
 				s->segments_shed++;
@@ -699,6 +994,14 @@ static __always_inline int capture(struct __sk_buff *skb, __u8 direction)
 		__be32 seq_be = 0;
 		bpf_skb_load_bytes(skb, tcp_off + 4, &seq_be, 4);
 		scratch->header.seq = bpf_ntohl(seq_be);
+	}
+	if (state->protocol == L7_PROTOCOL_REDIS) {
+		bool replies = direction != state->request_direction;
+		bool starts = replies ? redis_line_type(head[0]) || redis_counted_type(head[0]) : request;
+
+		if (redis_capture_pieces(skb, replies ? &state->reply : &state->redis, replies, scratch, payload_off,
+					 payload_len, starts, s, now))
+			return 1;
 	}
 	output(skb, scratch, payload_off, payload_len, s);
 	return 1;

@@ -6,8 +6,10 @@
  * Pacing: with intervalMs > 0 the thread wakes at most every intervalMs unless the producer
  * forces a wake-up, so records arrive in few, large batches.
  *
- * Backpressure: the thread-safe function's queue is bounded; when JavaScript falls behind the
- * consumer thread blocks, the kernel ring fills, and the BPF side counts its reserve failures.
+ * Backpressure: the thread-safe function's queue is bounded (queueDepth batches); when
+ * JavaScript falls behind the consumer thread blocks, the kernel ring fills, and the BPF side
+ * sheds or counts its reserve failures. Each queued batch holds memory: a shallow queue keeps
+ * a stalled agent's backlog in the kernel ring instead of in this process.
  */
 #include "common.h"
 
@@ -21,7 +23,6 @@
 
 #define INITIAL_DATA_CAP (64 * 1024)
 #define INITIAL_INDEX_CAP 256
-#define QUEUE_DEPTH 16
 
 struct batch {
 	uint8_t *data;
@@ -175,16 +176,21 @@ static void cleanup_hook(void *arg)
 	consumer_stop(arg);
 }
 
-/* ringbufOpen(mapFd, callback(buffer: ArrayBuffer, index: Uint32Array), intervalMs) -> handle */
+/* ringbufOpen(mapFd, callback(buffer: ArrayBuffer, index: Uint32Array), intervalMs, queueDepth) -> handle */
 static napi_value ringbuf_open(napi_env env, napi_callback_info info)
 {
-	int64_t fd, interval;
+	int64_t fd, interval, depth;
 	struct consumer *c;
 	napi_value name, out;
 	int err;
-	SONDE_ARGS(3);
-	if (!sonde_arg_int64(env, argv[0], &fd, "map fd") || !sonde_arg_int64(env, argv[2], &interval, "intervalMs"))
+	SONDE_ARGS(4);
+	if (!sonde_arg_int64(env, argv[0], &fd, "map fd") || !sonde_arg_int64(env, argv[2], &interval, "intervalMs") ||
+	    !sonde_arg_int64(env, argv[3], &depth, "queueDepth"))
 		return NULL;
+	if (depth < 1 || depth > 1024) {
+		napi_throw_range_error(env, NULL, "queueDepth must be 1..1024");
+		return NULL;
+	}
 	c = calloc(1, sizeof(*c));
 	c->interval_ms = (int)interval;
 	c->cur = batch_new();
@@ -198,7 +204,7 @@ static napi_value ringbuf_open(napi_env env, napi_callback_info info)
 		return NULL;
 	}
 	napi_create_string_utf8(env, "sonde-ringbuf", NAPI_AUTO_LENGTH, &name);
-	if (napi_create_threadsafe_function(env, argv[1], NULL, name, QUEUE_DEPTH, 1, NULL, NULL, c, call_js,
+	if (napi_create_threadsafe_function(env, argv[1], NULL, name, (size_t)depth, 1, NULL, NULL, c, call_js,
 					    &c->tsfn) != napi_ok) {
 		ring_buffer__free(c->rb);
 		batch_free(c->cur);

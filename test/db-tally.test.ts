@@ -82,26 +82,29 @@ describe('kernel tallies of paused connections: redis-server and PostgreSQL over
     }
   });
 
-  it('redis-benchmark -P 16: every pipelined command counted, not one per segment', async (t) => {
-    if (!requireKernel(t) || l7 === undefined) return;
-    const redis = await startRedis();
-    try {
-      const N = 20000;
-      const start = dbCounts(registry, 'redis', 'redis-benchmark');
-      const before = tallied();
-      // Sixteen commands per segment. (Not with large values: the captured share of such
-      // pipelines loses what lies past each segment's capture prefix, docs/l7-capture.md.)
-      run('redis-benchmark', ['-h', '127.0.0.1', '-p', String(redis.port), '-n', String(N), '-c', '4', '-P', '16', '-t', 'set,get', '-q']);
-      await settle();
-      assert.ok(tallied() - before > N, `most commands were tallied (${tallied() - before})`);
-      const counts = dbCounts(registry, 'redis', 'redis-benchmark');
-      const added = (key: string): number => (counts.get(key) ?? 0) - (start.get(key) ?? 0);
-      assert.equal(added('SET'), N, JSON.stringify([...counts]));
-      assert.equal(added('GET'), N, JSON.stringify([...counts]));
-    } finally {
-      await redis.stop();
-    }
-  });
+  for (const valueBytes of [3, 3000]) {
+    it(`redis-benchmark -P 16 -d ${valueBytes}: every pipelined command counted, not one per segment`, async (t) => {
+      if (!requireKernel(t) || l7 === undefined) return;
+      const redis = await startRedis();
+      try {
+        const N = 20000;
+        const start = dbCounts(registry, 'redis', 'redis-benchmark');
+        const before = tallied();
+        // Sixteen commands per segment; with 3 KB values, the captured share's segments are
+        // sent in pieces (docs/l7-capture.md), the paused share's walked across segments.
+        run('redis-benchmark', ['-h', '127.0.0.1', '-p', String(redis.port), '-n', String(N), '-c', '4', '-P', '16', '-d', String(valueBytes), '-t', 'set,get', '-q']);
+        await settle();
+        assert.ok(tallied() - before > N, `most commands were tallied (${tallied() - before})`);
+        const counts = dbCounts(registry, 'redis', 'redis-benchmark');
+        const added = (key: string): number => (counts.get(key) ?? 0) - (start.get(key) ?? 0);
+        assert.equal(added('SET'), N, JSON.stringify([...counts]));
+        assert.equal(added('GET'), N, JSON.stringify([...counts]));
+      } finally {
+        await redis.stop();
+      }
+    });
+  }
+
 
   it('pgbench: every statement counted under its operation and table', async (t) => {
     if (!requireKernel(t) || l7 === undefined || pg === undefined) return;

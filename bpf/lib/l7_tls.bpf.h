@@ -348,7 +348,7 @@ static __always_inline int tls_done(long len)
 	 */
 	now = bpf_ktime_get_ns();
 	if (c->shed) {
-		if (!request || now < c->shed_until_ns || !take_token(now)) {
+		if (!request || now < c->shed_until_ns || !take_request_token(now)) {
 			if (request && now >= c->shed_until_ns)
 				c->shed_until_ns = now + L7_SHED_NS;
 			if (s)
@@ -360,7 +360,7 @@ static __always_inline int tls_done(long len)
 		c->pending.start_ns = 0;
 		c->pending.requests = 0;
 	} else if (request) {
-		if (!take_token(now)) {
+		if (!take_request_token(now)) {
 			c->shed = 1;
 			c->shed_until_ns = now + L7_SHED_NS;
 			c->pending.start_ns = 0;

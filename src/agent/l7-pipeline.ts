@@ -134,7 +134,16 @@ export class L7Pipeline {
       maxSegmentsPerSecond: options.maxSegmentsPerSecond,
       dnsPort: options.dnsPort ?? 53,
       tls: tlsEnabled,
-      onBatch: (batch) => decodeL7Batch(batch, (s) => queue.push(s), (p) => problems.set(p, (problems.get(p) ?? 0) + 1)),
+      onBatch: (batch) => {
+        const parse = (): void => {
+          decodeL7Batch(batch, (s) => queue.push(s), (p) => problems.set(p, (problems.get(p) ?? 0) + 1));
+          // Parsed before the next batch is taken: after a stall the native queue hands over its
+          // batches back to back, and they must wait in the kernel's ring (which sheds to tallies
+          // when half full), not overflow this queue.
+          queue.drain();
+        };
+        parse();
+      },
     });
     let tls: TlsDiscovery | null = null;
     let unsubscribe = (): void => {};

@@ -114,7 +114,8 @@ export class L7Probes {
       if (tls) object.setGlobalU32('ignore_tgid', process.pid);
       else object.onlyPrograms(SOCKET_PROGRAMS);
       object.load();
-      const events = object.ringBuffer('l7_events', options.onBatch, DRAIN_INTERVAL_MS);
+      // Two batches: a backlog waits in the ring, where the kernel sheds to tallies past half full.
+      const events = object.ringBuffer('l7_events', options.onBatch, DRAIN_INTERVAL_MS, 2);
       object.attachCgroup('l7_egress', cgroup);
       object.attachCgroup('l7_ingress', cgroup);
       if (tls) for (const p of TLS_SOCKET_PROGRAMS) object.attach(p);

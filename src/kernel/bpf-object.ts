@@ -117,8 +117,8 @@ export class BpfObject {
     return map;
   }
 
-  ringBuffer(mapName: string, onBatch: BatchHandler, intervalMs = 0): RingBuffer {
-    const rb = new RingBuffer(mapName, this.map(mapName).fd, onBatch, intervalMs);
+  ringBuffer(mapName: string, onBatch: BatchHandler, intervalMs = 0, queueDepth = 16): RingBuffer {
+    const rb = new RingBuffer(mapName, this.map(mapName).fd, onBatch, intervalMs, queueDepth);
     this.#ringBuffers.push(rb);
     return rb;
   }

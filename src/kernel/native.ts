@@ -35,7 +35,7 @@ export interface NativeAddon {
   mapNextKey(fd: number, key: Buffer | null, keySize: number): Buffer | null;
   mapCount(fd: number, keySize: number): number;
   mapDump(fd: number, keySize: number, valueSize: number, max: number): { keys: Buffer; values: Buffer; count: number };
-  ringbufOpen(mapFd: number, onBatch: (buffer: ArrayBuffer, index: Uint32Array) => void, intervalMs: number): NativeHandle;
+  ringbufOpen(mapFd: number, onBatch: (buffer: ArrayBuffer, index: Uint32Array) => void, intervalMs: number, queueDepth: number): NativeHandle;
   ringbufClose(rb: NativeHandle): void;
   ringbufStats(rb: NativeHandle): NativeRingbufStats;
   perfEventOpen(type: number, config: number, sampleFreq: number, pid: number, cpu: number): number;

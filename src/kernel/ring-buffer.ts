@@ -17,11 +17,15 @@ export class RingBuffer {
   readonly name: string;
   #handle: NativeHandle | null;
 
-  constructor(name: string, mapFd: number, onBatch: BatchHandler, intervalMs = 0) {
+  /**
+   * `queueDepth`: batches the native thread may hand over before JavaScript takes them; past
+   * it, records wait in the kernel ring.
+   */
+  constructor(name: string, mapFd: number, onBatch: BatchHandler, intervalMs = 0, queueDepth = 16) {
     this.name = name;
     this.#handle = native().ringbufOpen(mapFd, (buffer, index) => {
       onBatch({ buffer, index, count: index.length / 2 });
-    }, intervalMs);
+    }, intervalMs, queueDepth);
   }
 
   get open(): boolean {
