@@ -9,7 +9,8 @@
         "native/object.c",
         "native/maps.c",
         "native/ringbuf.c",
-        "native/perf.c"
+        "native/perf.c",
+        "native/sched.c"
       ],
       "cflags": ["-std=gnu11", "-Wall", "-Wextra", "-Wno-unused-parameter", "-Werror"],
       "libraries": ["-lbpf", "-lelf", "-lz", "-lpthread"]

@@ -22,6 +22,7 @@ static napi_value init(napi_env env, napi_value exports)
 	sonde_init_maps(env, exports);
 	sonde_init_ringbuf(env, exports);
 	sonde_init_perf(env, exports);
+	sonde_init_sched(env, exports);
 	return exports;
 }
 

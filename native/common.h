@@ -40,5 +40,6 @@ void sonde_init_object(napi_env env, napi_value exports);
 void sonde_init_maps(napi_env env, napi_value exports);
 void sonde_init_ringbuf(napi_env env, napi_value exports);
 void sonde_init_perf(napi_env env, napi_value exports);
+void sonde_init_sched(napi_env env, napi_value exports);
 
 #endif

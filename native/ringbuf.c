@@ -10,6 +10,11 @@
  * JavaScript falls behind the consumer thread blocks, the kernel ring fills, and the BPF side
  * sheds or counts its reserve failures. Each queued batch holds memory: a shallow queue keeps
  * a stalled agent's backlog in the kernel ring instead of in this process.
+ *
+ * Acknowledged mode: a batch counts against queueDepth until JavaScript releases it
+ * (ringbufRelease), not only until its callback returned. Node runs a thread-safe function's
+ * queued calls back to back while the queue refills, so without this a consumer that keeps up
+ * only just would never let the event loop reach its timers and sockets.
  */
 #include "common.h"
 
@@ -22,6 +27,13 @@
 #include <time.h>
 
 #define INITIAL_DATA_CAP (64 * 1024)
+/*
+ * A batch is handed over once it holds this much, even mid-drain: what JavaScript builds from
+ * one batch is live at once, so a backlog (after a stall) must not arrive as one huge batch.
+ */
+#define BATCH_CAP (1024 * 1024)
+/* What on_sample returns to stop libbpf's drain at a full batch (the sample is kept). */
+#define BATCH_FULL (-ENOSPC)
 #define INITIAL_INDEX_CAP 256
 
 struct batch {
@@ -29,6 +41,8 @@ struct batch {
 	size_t len, cap;
 	uint32_t *index; /* pairs: offset, length */
 	size_t records, index_cap;
+	/* The ring was empty after this batch was taken (false: cut at BATCH_CAP, more waits). */
+	bool drained;
 };
 
 struct consumer {
@@ -41,7 +55,29 @@ struct consumer {
 	struct batch *cur;
 	atomic_uint_fast64_t records, batches, bytes, poll_errors;
 	int last_error;
+	bool acknowledged;
+	size_t depth;
+	pthread_mutex_t mu;
+	pthread_cond_t released;
+	size_t unreleased; /* under mu */
 };
+
+/* Acknowledged mode: waits until fewer than `depth` batches are unreleased. False when stopping. */
+static bool wait_for_release(struct consumer *c)
+{
+	bool go;
+
+	if (!c->acknowledged)
+		return true;
+	pthread_mutex_lock(&c->mu);
+	while (c->unreleased >= c->depth && !atomic_load(&c->stop))
+		pthread_cond_wait(&c->released, &c->mu);
+	go = !atomic_load(&c->stop);
+	if (go)
+		c->unreleased++;
+	pthread_mutex_unlock(&c->mu);
+	return go;
+}
 
 static struct batch *batch_new(void)
 {
@@ -82,7 +118,7 @@ static int on_sample(void *ctx, void *data, size_t size)
 	b->index[b->records * 2 + 1] = (uint32_t)size;
 	b->records++;
 	b->len = at + size;
-	return 0;
+	return b->len >= BATCH_CAP ? BATCH_FULL : 0;
 }
 
 static void free_data(napi_env env, void *data, void *hint)
@@ -96,7 +132,7 @@ static void free_data(napi_env env, void *data, void *hint)
 static void call_js(napi_env env, napi_value callback, void *context, void *data)
 {
 	struct batch *b = data;
-	napi_value buffer, index_ab, index, argv[2], global;
+	napi_value buffer, index_ab, index, argv[3], global;
 	void *index_data;
 	(void)context;
 
@@ -114,18 +150,22 @@ static void call_js(napi_env env, napi_value callback, void *context, void *data
 	napi_create_typedarray(env, napi_uint32_array, b->records * 2, index_ab, 0, &index);
 	argv[0] = buffer;
 	argv[1] = index;
+	napi_get_boolean(env, b->drained, &argv[2]);
 	napi_get_global(env, &global);
 	batch_free(b);
 	/* An exception thrown by the callback surfaces as uncaughtException in JS. */
-	napi_call_function(env, global, callback, 2, argv, NULL);
+	napi_call_function(env, global, callback, 3, argv, NULL);
 }
 
 static void *consume(void *arg)
 {
 	struct consumer *c = arg;
 
+	bool full = false;
+
 	while (!atomic_load(&c->stop)) {
-		int n = ring_buffer__poll(c->rb, c->interval_ms > 0 ? c->interval_ms : 100);
+		/* After a full batch, what is left is taken at once, without waiting for a wake-up. */
+		int n = full ? 0 : ring_buffer__poll(c->rb, c->interval_ms > 0 ? c->interval_ms : 100);
 		/*
 		 * Producers may submit without a wake-up (BPF_RB_NO_WAKEUP) and rely on this loop
 		 * coming back on its timeout: consume whatever is there either way.
@@ -134,6 +174,9 @@ static void *consume(void *arg)
 			int m = ring_buffer__consume(c->rb);
 			n = m < 0 ? m : n + m;
 		}
+		full = n == BATCH_FULL;
+		if (full)
+			n = 0;
 		if (n < 0 && n != -EINTR) {
 			c->last_error = -n;
 			atomic_fetch_add(&c->poll_errors, 1);
@@ -144,10 +187,15 @@ static void *consume(void *arg)
 		if (c->cur->records == 0)
 			continue;
 		struct batch *ready = c->cur;
+		ready->drained = !full;
 		atomic_fetch_add(&c->records, ready->records);
 		atomic_fetch_add(&c->bytes, ready->len);
 		atomic_fetch_add(&c->batches, 1);
 		c->cur = batch_new();
+		if (!wait_for_release(c)) {
+			batch_free(ready);
+			break;
+		}
 		if (napi_call_threadsafe_function(c->tsfn, ready, napi_tsfn_blocking) != napi_ok) {
 			batch_free(ready);
 			break; /* closing */
@@ -161,7 +209,10 @@ static void consumer_stop(struct consumer *c)
 	if (!c->running)
 		return;
 	c->running = false;
+	pthread_mutex_lock(&c->mu);
 	atomic_store(&c->stop, true);
+	pthread_cond_broadcast(&c->released);
+	pthread_mutex_unlock(&c->mu);
 	/* Abort first: a consumer blocked on a full queue must not wait for this (JS) thread. */
 	napi_release_threadsafe_function(c->tsfn, napi_tsfn_abort);
 	pthread_join(c->thread, NULL);
@@ -176,16 +227,20 @@ static void cleanup_hook(void *arg)
 	consumer_stop(arg);
 }
 
-/* ringbufOpen(mapFd, callback(buffer: ArrayBuffer, index: Uint32Array), intervalMs, queueDepth) -> handle */
+/*
+ * ringbufOpen(mapFd, callback(buffer: ArrayBuffer, index: Uint32Array, drained: boolean),
+ * intervalMs, queueDepth, acknowledged) -> handle
+ */
 static napi_value ringbuf_open(napi_env env, napi_callback_info info)
 {
 	int64_t fd, interval, depth;
 	struct consumer *c;
 	napi_value name, out;
 	int err;
-	SONDE_ARGS(4);
+	bool acknowledged;
+	SONDE_ARGS(5);
 	if (!sonde_arg_int64(env, argv[0], &fd, "map fd") || !sonde_arg_int64(env, argv[2], &interval, "intervalMs") ||
-	    !sonde_arg_int64(env, argv[3], &depth, "queueDepth"))
+	    !sonde_arg_int64(env, argv[3], &depth, "queueDepth") || !sonde_arg_bool(env, argv[4], &acknowledged, "acknowledged"))
 		return NULL;
 	if (depth < 1 || depth > 1024) {
 		napi_throw_range_error(env, NULL, "queueDepth must be 1..1024");
@@ -193,6 +248,10 @@ static napi_value ringbuf_open(napi_env env, napi_callback_info info)
 	}
 	c = calloc(1, sizeof(*c));
 	c->interval_ms = (int)interval;
+	c->acknowledged = acknowledged;
+	c->depth = (size_t)depth;
+	pthread_mutex_init(&c->mu, NULL);
+	pthread_cond_init(&c->released, NULL);
 	c->cur = batch_new();
 	sonde_log_begin();
 	c->rb = ring_buffer__new((int)fd, on_sample, c, NULL);
@@ -239,6 +298,21 @@ static napi_value ringbuf_close(napi_env env, napi_callback_info info)
 	return sonde_undefined(env);
 }
 
+/* ringbufRelease(handle): JavaScript is done with one batch (acknowledged mode). */
+static napi_value ringbuf_release(napi_env env, napi_callback_info info)
+{
+	struct consumer *c = NULL;
+	SONDE_ARGS(1);
+	if (!sonde_arg_external(env, argv[0], (void **)&c, "ring buffer"))
+		return NULL;
+	pthread_mutex_lock(&c->mu);
+	if (c->unreleased > 0)
+		c->unreleased--;
+	pthread_cond_signal(&c->released);
+	pthread_mutex_unlock(&c->mu);
+	return sonde_undefined(env);
+}
+
 /* ringbufStats(handle) -> { records, batches, bytes, pollErrors, lastError } (user-space side) */
 static napi_value ringbuf_stats(napi_env env, napi_callback_info info)
 {
@@ -261,4 +335,5 @@ void sonde_init_ringbuf(napi_env env, napi_value exports)
 	sonde_register(env, exports, "ringbufOpen", ringbuf_open);
 	sonde_register(env, exports, "ringbufClose", ringbuf_close);
 	sonde_register(env, exports, "ringbufStats", ringbuf_stats);
+	sonde_register(env, exports, "ringbufRelease", ringbuf_release);
 }

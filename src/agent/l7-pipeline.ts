@@ -11,6 +11,8 @@ import { decodeL7Batch, type L7Event } from '../decode/l7-events.js';
 import { BoundedQueue } from '../lib/bounded-queue.js';
 import { SegmentBudget } from './segment-budget.js';
 import { possibleCpus } from '../kernel/cpus.js';
+import { atIdleClass } from '../kernel/thread-class.js';
+import { IdleRunner, mayLeaveIdleClass, ownCapEff } from './idle-parsing.js';
 
 export interface L7PipelineOptions {
   flows: FlowCorrelator;
@@ -23,6 +25,11 @@ export interface L7PipelineOptions {
   dnsPort?: number;
   /** TLS plaintext from OpenSSL and GnuTLS by uprobes (docs/tls.md). Default true. */
   tls?: boolean;
+  /**
+   * Parse each batch with this thread at SCHED_IDLE (config l7.parse_priority: idle). Needs
+   * CAP_SYS_NICE to come back; without it, parsing stays at the normal class and onError says so.
+   */
+  parseAtIdle?: boolean;
   onExchange: (exchange: L7Exchange) => void;
   /**
    * `count` exchanges alike that the kernel counted on paused connections (over the segment
@@ -59,8 +66,11 @@ export class L7Pipeline {
   /** The kernel's per-CPU segment budget as adapted to what this process keeps up with (null: unlimited). */
   readonly budget: SegmentBudget | null;
   #droppedSeen = 0;
+  /** The last batch was cut short: segments still wait in the ring (a backlog). */
+  #behind = false;
+  readonly #idle: IdleRunner;
 
-  private constructor(probes: L7Probes, queue: BoundedQueue<L7Event>, connections: L7Connections, tlsPlaintext: TlsPlaintext, tls: TlsDiscovery | null, unsubscribe: () => void, problems: ReadonlyMap<DecodeProblem, number>, clock: MonotonicClock, options: L7PipelineOptions) {
+  private constructor(probes: L7Probes, queue: BoundedQueue<L7Event>, connections: L7Connections, tlsPlaintext: TlsPlaintext, tls: TlsDiscovery | null, unsubscribe: () => void, problems: ReadonlyMap<DecodeProblem, number>, clock: MonotonicClock, idle: IdleRunner, options: L7PipelineOptions) {
     this.probes = probes;
     this.queue = queue;
     this.connections = connections;
@@ -69,7 +79,12 @@ export class L7Pipeline {
     this.#unsubscribe = unsubscribe;
     this.decodeProblems = problems;
     this.#clock = clock;
-    this.#sweep = setInterval(() => connections.sweep(clock.nowMonotonicNs()), SWEEP_INTERVAL_MS);
+    this.#idle = idle;
+    // Sweeps hand over exchanges too (those that waited for their owner, or for a close).
+    this.#sweep = setInterval(() => idle.run(() => {
+      const now = clock.nowMonotonicNs();
+      connections.sweep(now, this.#behind ? connections.newestSegmentNs : now);
+    }), SWEEP_INTERVAL_MS);
     this.#sweep.unref();
     this.#onTally = options.onTally;
     this.#onError = options.onError;
@@ -129,20 +144,27 @@ export class L7Pipeline {
       }
     }, options.onError);
     const problems = new Map<DecodeProblem, number>();
+    let pipeline: L7Pipeline | undefined;
+    let idleWanted = options.parseAtIdle ?? false;
+    if (idleWanted && !mayLeaveIdleClass(ownCapEff())) {
+      idleWanted = false;
+      options.onError?.(new Error('l7.parse_priority: idle needs CAP_SYS_NICE (to return to the normal class after each batch); parsing at the normal class'));
+    }
+    const idle = new IdleRunner(idleWanted, atIdleClass, (e) => options.onError?.(e));
     const probes = L7Probes.start({
       captureBytes: options.captureBytes,
       maxSegmentsPerSecond: options.maxSegmentsPerSecond,
       dnsPort: options.dnsPort ?? 53,
       tls: tlsEnabled,
       onBatch: (batch) => {
-        const parse = (): void => {
+        if (pipeline !== undefined) pipeline.#behind = !batch.drained;
+        idle.run(() => {
           decodeL7Batch(batch, (s) => queue.push(s), (p) => problems.set(p, (problems.get(p) ?? 0) + 1));
           // Parsed before the next batch is taken: after a stall the native queue hands over its
           // batches back to back, and they must wait in the kernel's ring (which sheds to tallies
           // when half full), not overflow this queue.
           queue.drain();
-        };
-        parse();
+        });
       },
     });
     let tls: TlsDiscovery | null = null;
@@ -162,7 +184,13 @@ export class L7Pipeline {
         options.onError?.(err);
       }
     }
-    return new L7Pipeline(probes, queue, connections, plaintext, tls, unsubscribe, problems, clock, options);
+    pipeline = new L7Pipeline(probes, queue, connections, plaintext, tls, unsubscribe, problems, clock, idle, options);
+    return pipeline;
+  }
+
+  /** Whether L7 work runs at SCHED_IDLE now (it falls back to the normal class on a failed switch). */
+  get parsesAtIdle(): boolean {
+    return this.#idle.enabled;
   }
 
   /** TCP reported this connection closed (from the flow probes). */

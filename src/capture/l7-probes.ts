@@ -114,8 +114,10 @@ export class L7Probes {
       if (tls) object.setGlobalU32('ignore_tgid', process.pid);
       else object.onlyPrograms(SOCKET_PROGRAMS);
       object.load();
-      // Two batches: a backlog waits in the ring, where the kernel sheds to tallies past half full.
-      const events = object.ringBuffer('l7_events', options.onBatch, DRAIN_INTERVAL_MS, 2);
+      // At most four batches (of at most 1 MiB each) ahead of the parser, and a turn of the event
+      // loop between them (flows, metrics and the API must not wait behind a backlog). A burst
+      // waits here and in the ring; past half a ring, the kernel sheds to its tallies.
+      const events = object.ringBuffer('l7_events', options.onBatch, DRAIN_INTERVAL_MS, 4, true);
       object.attachCgroup('l7_egress', cgroup);
       object.attachCgroup('l7_ingress', cgroup);
       if (tls) for (const p of TLS_SOCKET_PROGRAMS) object.attach(p);

@@ -466,7 +466,7 @@ describe('l7 settings', () => {
   const file = (text: string) => ({ flags: { config: '/etc/sonde.yaml' }, env: {}, readFile: () => text });
   it('defaults: enabled, 4 KiB capture, secrets redacted, queries dropped', () => {
     const c = loadConfig({ flags: {}, env: {} });
-    assert.deepEqual(c.l7, { enabled: true, captureBytes: 4096, maxSegmentsPerSecond: 20000, redactSecrets: true, keepQuery: false, keepSqlLiterals: false, dnsPort: 53, tls: true, recentLimit: 10000, recordBudgetPerSecond: 10000, maxRoutesPerService: 100, routes: [] });
+    assert.deepEqual(c.l7, { enabled: true, captureBytes: 4096, maxSegmentsPerSecond: 20000, parsePriority: 'idle', redactSecrets: true, keepQuery: false, keepSqlLiterals: false, dnsPort: 53, tls: true, recentLimit: 10000, recordBudgetPerSecond: 10000, maxRoutesPerService: 100, routes: [] });
   });
   it('reads every key from the file', () => {
     const c = loadConfig(file('l7:\n  enabled: false\n  capture_bytes: 512\n  redact_secrets: false\n  keep_query: true\n  routes: ["/users/:id", "/static/*"]\n'));
@@ -497,6 +497,12 @@ describe('l7 settings', () => {
     assert.throws(() => loadConfig(file('store:\n  max_bytes: 12\n')), /store\.max_bytes/);
     assert.equal(loadConfig(file('store:\n  max_span_rows_per_second: 500\n')).store.maxSpanRowsPerSecond, 500);
     assert.throws(() => loadConfig(file('store:\n  max_span_rows_per_second: 0\n')), /store\.max_span_rows_per_second/);
+  });
+  it('parse priority: idle by default, normal from file or environment (any case), anything else named', () => {
+    assert.equal(loadConfig(file('l7:\n  parse_priority: normal\n')).l7.parsePriority, 'normal');
+    assert.equal(loadConfig({ flags: {}, env: { SONDE_L7_PARSE_PRIORITY: 'NORMAL' } }).l7.parsePriority, 'normal');
+    assert.throws(() => loadConfig(file('l7:\n  parse_priority: idel\n')), /l7\.parse_priority: must be one of idle, normal, got "idel" \(did you mean idle\?\)/);
+    assert.throws(() => loadConfig({ flags: {}, env: { SONDE_L7_PARSE_PRIORITY: 'low' } }), /SONDE_L7_PARSE_PRIORITY/);
   });
   it('environment booleans and lists', () => {
     const c = loadConfig({ flags: {}, env: { SONDE_L7_ENABLED: 'off', SONDE_L7_ROUTES: '/a/:id, /b/*' } });

@@ -10,6 +10,8 @@ import {
   FLOW_TABLE_SIZE_MIN,
   L7_CAPTURE_BYTES_MAX,
   LOG_LEVELS,
+  L7_PARSE_PRIORITIES,
+  type L7ParsePriority,
   defaultConfig,
   type LogLevel,
   type ServiceRule,
@@ -175,6 +177,13 @@ const FIELDS: readonly Field<unknown>[] = [
     if (n > L7_CAPTURE_BYTES_MAX) throw new InvalidValueError(`must be at most ${L7_CAPTURE_BYTES_MAX} (the kernel probe's buffer), got ${n}`);
   }),
   positiveIntField('l7.max_segments_per_second', 'SONDE_L7_MAX_SEGMENTS_PER_SECOND', (c, v) => (c.l7.maxSegmentsPerSecond = v)),
+  {
+    key: 'l7.parse_priority',
+    env: 'SONDE_L7_PARSE_PRIORITY',
+    fromText: (text) => oneOf(text, L7_PARSE_PRIORITIES),
+    fromYaml: (v) => oneOf(expectString(v, `one of ${L7_PARSE_PRIORITIES.join(', ')}`), L7_PARSE_PRIORITIES),
+    set: (c, v: L7ParsePriority) => (c.l7.parsePriority = v),
+  } satisfies Field<L7ParsePriority>,
   booleanField('l7.redact_secrets', 'SONDE_L7_REDACT_SECRETS', (c, v) => (c.l7.redactSecrets = v)),
   booleanField('l7.keep_query', 'SONDE_L7_KEEP_QUERY', (c, v) => (c.l7.keepQuery = v)),
   booleanField('l7.tls', 'SONDE_L7_TLS', (c, v) => (c.l7.tls = v)),
@@ -229,13 +238,17 @@ function durationValue(text: string): number {
 }
 
 function logLevelValue(text: string): LogLevel {
+  return oneOf(text, LOG_LEVELS);
+}
+
+function oneOf<T extends string>(text: string, allowed: readonly T[]): T {
   // Env vars are often written in upper case (LOG_LEVEL=INFO); accept that.
   const lower = text.trim().toLowerCase();
-  const level = LOG_LEVELS.find((l) => l === lower);
-  if (level !== undefined) return level;
-  const hint = didYouMean(lower, LOG_LEVELS);
+  const value = allowed.find((l) => l === lower);
+  if (value !== undefined) return value;
+  const hint = didYouMean(lower, allowed);
   throw new InvalidValueError(
-    `must be one of ${LOG_LEVELS.join(', ')}, got "${text}"${hint === undefined ? '' : ` (did you mean ${hint}?)`}`,
+    `must be one of ${allowed.join(', ')}, got "${text}"${hint === undefined ? '' : ` (did you mean ${hint}?)`}`,
   );
 }
 

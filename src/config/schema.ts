@@ -1,5 +1,7 @@
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
+export type L7ParsePriority = 'idle' | 'normal';
+export const L7_PARSE_PRIORITIES: readonly L7ParsePriority[] = ['idle', 'normal'];
 
 /**
  * Names a group of processes as one service. Every matcher present must match; `exe`
@@ -36,6 +38,12 @@ export interface L7Config {
    * cannot keep up never slows the workload; sheds are counted in sonde_l7_*_shed_total.
    */
   maxSegmentsPerSecond: number;
+  /**
+   * Scheduling class of L7 parsing: `idle` parses on CPU time the workload leaves idle (Linux
+   * SCHED_IDLE, for each batch), so a busy host keeps its CPU and the kernel tallies what is not
+   * parsed; `normal` competes with the workload for CPU like any process.
+   */
+  parsePriority: L7ParsePriority;
   /** Sustained records/s past which records (never metrics) are sampled. */
   recordBudgetPerSecond: number;
   maxRoutesPerService: number;
@@ -104,6 +112,7 @@ export function defaultConfig(): SondeConfig {
       // peer 2 segments and 1 record. Past it the kernel tallies, so parsing more segments would
       // only make records the sampler drops (metrics count every exchange either way).
       maxSegmentsPerSecond: 20_000,
+      parsePriority: 'idle',
       redactSecrets: true,
       keepQuery: false,
       keepSqlLiterals: false,

@@ -142,6 +142,7 @@ export class L7Connections {
    * 10 minutes late, and the connection held in memory until then.
    */
   readonly #earlyCloses = new ExpiringMap<number, true>(EARLY_CLOSE_TTL_NS, MAX_EARLY_CLOSES);
+  #newestSegmentNs = 0;
 
   constructor(options: L7ConnectionsOptions) {
     this.#flows = options.flows;
@@ -189,6 +190,7 @@ export class L7Connections {
       this.#connections.set(s.socketCookie, conn);
     }
     conn.lastSeenNs = s.tsNs;
+    if (s.tsNs > this.#newestSegmentNs) this.#newestSegmentNs = s.tsNs;
     if (s.senderPid !== 0) conn.senderPid = s.senderPid;
     (s.egress ? conn.egress : conn.ingress).segment(s.seq, s.payloadLength, s.payload, s.tsNs);
   }
@@ -257,14 +259,25 @@ export class L7Connections {
     this.#earlyCloses.set(socketCookie, true, nowNs);
   }
 
-  /** Flushes connections that closed or went idle, and exchanges done waiting for owners. Call periodically. */
-  sweep(nowNs: number): void {
+  /**
+   * Flushes connections that closed or went idle, and exchanges done waiting for owners. Call
+   * periodically. `caughtUpToNs`: how far the segments handed in so far reach (the kernel time
+   * of the newest, when a backlog waits in the ring; else `nowNs`). A close is acted on only
+   * once the segments have caught up past it and its grace, or the last exchanges of a
+   * connection closed while its segments waited would be cut off.
+   */
+  sweep(nowNs: number, caughtUpToNs = nowNs): void {
     this.#datagrams.sweep(nowNs);
     this.#releaseWaiting(nowNs, false);
-    this.#earlyCloses.prune(nowNs);
+    this.#earlyCloses.prune(caughtUpToNs);
     for (const conn of [...this.#connections.values()]) {
-      if ((conn.closeAtNs !== null && nowNs >= conn.closeAtNs) || nowNs - conn.lastSeenNs > this.#idleTimeoutNs) this.#finish(conn, nowNs);
+      if ((conn.closeAtNs !== null && caughtUpToNs >= conn.closeAtNs) || nowNs - conn.lastSeenNs > this.#idleTimeoutNs) this.#finish(conn, nowNs);
     }
+  }
+
+  /** Kernel time of the newest segment handed in. */
+  get newestSegmentNs(): number {
+    return this.#newestSegmentNs;
   }
 
   /** Flushes everything (agent stopping). */

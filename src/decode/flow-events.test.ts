@@ -2,6 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeFlowBatch, decodeFlowRecord, splitArgs, type FlowKernelEvent } from './flow-events.js';
 import type { DecodeProblem } from './batch.js';
+import type { RawBatch } from '../kernel/ring-buffer.js';
 
 // Records captured from bpf/build/flows.bpf.o on kernel 6.18: a Python client sent 123 bytes to
 // a server on [::1] and both closed (server first), then curl connected to 127.0.0.1:1 (refused).
@@ -122,7 +123,7 @@ describe('decodeFlowRecord on bad input', () => {
   for (const [name, hex, want] of cases) it(name, () => assert.equal(decodeHex(hex), want));
 });
 
-function packBatch(hexRecords: string[]): { buffer: ArrayBuffer; index: Uint32Array; count: number } {
+function packBatch(hexRecords: string[]): RawBatch {
   const index: number[] = [];
   const parts: Buffer[] = [];
   let at = 0;
@@ -136,7 +137,7 @@ function packBatch(hexRecords: string[]): { buffer: ArrayBuffer; index: Uint32Ar
   }
   const joined = Buffer.concat(parts);
   const buffer = joined.buffer.slice(joined.byteOffset, joined.byteOffset + joined.byteLength) as ArrayBuffer;
-  return { buffer, index: Uint32Array.from(index), count: hexRecords.length };
+  return { buffer, index: Uint32Array.from(index), count: hexRecords.length, drained: true };
 }
 
 describe('decodeFlowBatch', () => {
@@ -149,7 +150,7 @@ describe('decodeFlowBatch', () => {
   });
   it('an index pointing past the buffer is truncated, not a crash', () => {
     const problems: string[] = [];
-    decodeFlowBatch({ buffer: new ArrayBuffer(8), index: Uint32Array.from([0, 128]), count: 1 }, () => assert.fail('no event expected'), (p) => problems.push(p));
+    decodeFlowBatch({ buffer: new ArrayBuffer(8), index: Uint32Array.from([0, 128]), count: 1, drained: true }, () => assert.fail('no event expected'), (p) => problems.push(p));
     assert.deepEqual(problems, ['truncated']);
   });
 });

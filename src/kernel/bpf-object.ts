@@ -117,8 +117,8 @@ export class BpfObject {
     return map;
   }
 
-  ringBuffer(mapName: string, onBatch: BatchHandler, intervalMs = 0, queueDepth = 16): RingBuffer {
-    const rb = new RingBuffer(mapName, this.map(mapName).fd, onBatch, intervalMs, queueDepth);
+  ringBuffer(mapName: string, onBatch: BatchHandler, intervalMs = 0, queueDepth = 16, yieldBetweenBatches = false): RingBuffer {
+    const rb = new RingBuffer(mapName, this.map(mapName).fd, onBatch, intervalMs, queueDepth, yieldBetweenBatches);
     this.#ringBuffers.push(rb);
     return rb;
   }

@@ -35,11 +35,15 @@ export interface NativeAddon {
   mapNextKey(fd: number, key: Buffer | null, keySize: number): Buffer | null;
   mapCount(fd: number, keySize: number): number;
   mapDump(fd: number, keySize: number, valueSize: number, max: number): { keys: Buffer; values: Buffer; count: number };
-  ringbufOpen(mapFd: number, onBatch: (buffer: ArrayBuffer, index: Uint32Array) => void, intervalMs: number, queueDepth: number): NativeHandle;
+  ringbufOpen(mapFd: number, onBatch: (buffer: ArrayBuffer, index: Uint32Array, drained: boolean) => void, intervalMs: number, queueDepth: number, acknowledged: boolean): NativeHandle;
+  /** Acknowledged mode: one handed-over batch is done with. */
+  ringbufRelease(rb: NativeHandle): void;
   ringbufClose(rb: NativeHandle): void;
   ringbufStats(rb: NativeHandle): NativeRingbufStats;
   perfEventOpen(type: number, config: number, sampleFreq: number, pid: number, cpu: number): number;
   closeFd(fd: number): void;
+  /** SCHED_IDLE for the calling thread (true), or back to SCHED_OTHER (false). */
+  threadSetIdle(idle: boolean): void;
 }
 
 let loaded: NativeAddon | undefined;

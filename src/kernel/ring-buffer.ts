@@ -8,6 +8,8 @@ export interface RawBatch {
   buffer: ArrayBuffer;
   index: Uint32Array;
   count: number;
+  /** The ring was empty once this batch was taken: false when more records wait behind it. */
+  drained: boolean;
 }
 
 export type BatchHandler = (batch: RawBatch) => void;
@@ -19,13 +21,23 @@ export class RingBuffer {
 
   /**
    * `queueDepth`: batches the native thread may hand over before JavaScript takes them; past
-   * it, records wait in the kernel ring.
+   * it, records wait in the kernel ring. `yieldBetweenBatches`: the next batch comes only after
+   * the event loop has had a turn (timers, sockets), however far behind the consumer is; a
+   * batch then counts against queueDepth until that turn.
    */
-  constructor(name: string, mapFd: number, onBatch: BatchHandler, intervalMs = 0, queueDepth = 16) {
+  constructor(name: string, mapFd: number, onBatch: BatchHandler, intervalMs = 0, queueDepth = 16, yieldBetweenBatches = false) {
     this.name = name;
-    this.#handle = native().ringbufOpen(mapFd, (buffer, index) => {
-      onBatch({ buffer, index, count: index.length / 2 });
-    }, intervalMs, queueDepth);
+    this.#handle = native().ringbufOpen(mapFd, (buffer, index, drained) => {
+      try {
+        onBatch({ buffer, index, count: index.length / 2, drained });
+      } finally {
+        if (yieldBetweenBatches) setImmediate(() => this.#release());
+      }
+    }, intervalMs, queueDepth, yieldBetweenBatches);
+  }
+
+  #release(): void {
+    if (this.#handle !== null) native().ringbufRelease(this.#handle);
   }
 
   get open(): boolean {

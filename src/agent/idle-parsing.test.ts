@@ -1,0 +1,47 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { IdleRunner, mayLeaveIdleClass } from './idle-parsing.js';
+
+describe('mayLeaveIdleClass', () => {
+  const cases: Array<{ name: string; capEff: bigint | null; may: boolean }> = [
+    { name: 'root (all capabilities)', capEff: 0x000001ffffffffffn, may: true },
+    { name: 'CAP_BPF + CAP_PERFMON + CAP_NET_ADMIN only', capEff: (1n << 39n) | (1n << 38n) | (1n << 12n), may: false },
+    { name: 'those plus CAP_SYS_NICE', capEff: (1n << 39n) | (1n << 38n) | (1n << 12n) | (1n << 23n), may: true },
+    { name: 'unknown capabilities', capEff: null, may: false },
+  ];
+  for (const c of cases) {
+    it(c.name, () => assert.equal(mayLeaveIdleClass(c.capEff), c.may));
+  }
+});
+
+describe('IdleRunner', () => {
+  it('runs work through the idle switch while enabled', () => {
+    const calls: string[] = [];
+    const runner = new IdleRunner(true, (work) => { calls.push('idle'); work(); calls.push('back'); }, () => assert.fail('no error'));
+    runner.run(() => calls.push('work'));
+    assert.deepEqual(calls, ['idle', 'work', 'back']);
+  });
+  it('disabled: runs work directly', () => {
+    const calls: string[] = [];
+    new IdleRunner(false, () => assert.fail('no switch'), () => assert.fail('no error')).run(() => calls.push('work'));
+    assert.deepEqual(calls, ['work']);
+  });
+  it('a failed switch into idle: the work still runs, once, the error is said once, and idle is off after', () => {
+    const calls: string[] = [];
+    const errors: string[] = [];
+    const runner = new IdleRunner(true, () => { throw new Error('sched_setscheduler: EPERM'); }, (e) => errors.push(e.message));
+    runner.run(() => calls.push('a'));
+    runner.run(() => calls.push('b'));
+    assert.deepEqual(calls, ['a', 'b']);
+    assert.equal(errors.length, 1);
+    assert.match(errors[0] ?? '', /l7\.parse_priority: idle stopped.*EPERM/);
+    assert.equal(runner.enabled, false);
+  });
+  it('a failed switch back: the work ran once and is not repeated', () => {
+    const calls: string[] = [];
+    const runner = new IdleRunner(true, (work) => { work(); throw new Error('back failed'); }, () => {});
+    runner.run(() => calls.push('a'));
+    assert.deepEqual(calls, ['a']);
+    assert.equal(runner.enabled, false);
+  });
+});

@@ -1,0 +1,62 @@
+import { readFileSync } from 'node:fs';
+import { hasCapability, parseCapEff } from '../capture/doctor/system-facts.js';
+
+/** linux/capability.h: raising a thread's scheduling class back from SCHED_IDLE needs it. */
+const CAP_SYS_NICE = 23;
+
+/**
+ * Pure: whether a process with this CapEff may leave SCHED_IDLE once it entered it. Without
+ * CAP_SYS_NICE the kernel lets a thread go down to SCHED_IDLE but not back to SCHED_OTHER (at
+ * nice 0 with the default RLIMIT_NICE), and the agent's flows and API would stay idle too.
+ */
+export function mayLeaveIdleClass(capEff: bigint | null): boolean {
+  return capEff !== null && hasCapability(capEff, CAP_SYS_NICE);
+}
+
+/** This process's effective capabilities (null when /proc/self/status cannot say). */
+export function ownCapEff(): bigint | null {
+  try {
+    return parseCapEff(readFileSync('/proc/self/status', 'utf8'));
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Runs L7 work (batch parsing, sweeps) at SCHED_IDLE when enabled. If a switch fails, it says so
+ * once and runs everything at the normal class from then on; work whose switch into SCHED_IDLE
+ * failed still runs.
+ */
+export class IdleRunner {
+  #enabled: boolean;
+  readonly #atIdle: (work: () => void) => void;
+  readonly #onError: (err: Error) => void;
+
+  constructor(enabled: boolean, atIdle: (work: () => void) => void, onError: (err: Error) => void) {
+    this.#enabled = enabled;
+    this.#atIdle = atIdle;
+    this.#onError = onError;
+  }
+
+  get enabled(): boolean {
+    return this.#enabled;
+  }
+
+  run(work: () => void): void {
+    if (!this.#enabled) {
+      work();
+      return;
+    }
+    let started = false;
+    try {
+      this.#atIdle(() => {
+        started = true;
+        work();
+      });
+    } catch (err) {
+      this.#enabled = false;
+      this.#onError(new Error(`l7.parse_priority: idle stopped, parsing at the normal class: ${(err as Error).message}`));
+      if (!started) work();
+    }
+  }
+}
