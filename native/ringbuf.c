@@ -16,6 +16,8 @@
  * queued calls back to back while the queue refills, so without this a consumer that keeps up
  * only just would never let the event loop reach its timers and sockets.
  */
+/* pthread_setname_np */
+#define _GNU_SOURCE
 #include "common.h"
 
 #include <bpf/libbpf.h>
@@ -271,6 +273,8 @@ static napi_value ringbuf_open(napi_env env, napi_callback_info info)
 		return NULL; /* exception pending (callback not a function) */
 	}
 	err = pthread_create(&c->thread, NULL, consume, c);
+	if (!err)
+		pthread_setname_np(c->thread, "sonde-ringbuf"); /* for top -H and /proc/<pid>/task */
 	if (err) {
 		napi_release_threadsafe_function(c->tsfn, napi_tsfn_abort);
 		ring_buffer__free(c->rb);

@@ -10,16 +10,28 @@
 #include <errno.h>
 #include <sched.h>
 
-/* threadSetIdle(idle): SCHED_IDLE for the calling thread, or back to SCHED_OTHER. */
+/*
+ * threadSetIdle(idle, tid = 0): SCHED_IDLE for a thread of this process (0: the calling one),
+ * or back to SCHED_OTHER.
+ */
 static napi_value thread_set_idle(napi_env env, napi_callback_info info)
 {
 	struct sched_param param = { .sched_priority = 0 };
+	int64_t tid = 0;
 	bool idle;
-	SONDE_ARGS(1);
+	size_t argc = 2;
+	napi_value argv[2];
+
+	if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1) {
+		napi_throw_type_error(env, NULL, "threadSetIdle(idle, tid?)");
+		return NULL;
+	}
 	if (!sonde_arg_bool(env, argv[0], &idle, "idle"))
 		return NULL;
-	/* pid 0: the calling thread (Linux scheduling is per thread). */
-	if (sched_setscheduler(0, idle ? SCHED_IDLE : SCHED_OTHER, &param) != 0) {
+	if (argc > 1 && !sonde_arg_int64(env, argv[1], &tid, "tid"))
+		return NULL;
+	/* Linux schedules threads: a tid names one (0: the caller). */
+	if (sched_setscheduler((pid_t)tid, idle ? SCHED_IDLE : SCHED_OTHER, &param) != 0) {
 		sonde_throw(env, "sched_setscheduler", errno, NULL);
 		return NULL;
 	}

@@ -84,6 +84,15 @@ function startSonde(args: string[], opts: { via?: string[] } = {}): Sonde {
   return s;
 }
 
+/** Scheduling policy of each thread of a process, from /proc/<pid>/task/<tid>/sched. */
+function threadPolicies(pid: number): Array<{ tid: number; comm: string; policy: number }> {
+  return readdirSync(`/proc/${pid}/task`).map((t) => ({
+    tid: Number(t),
+    comm: readFileSync(`/proc/${pid}/task/${t}/comm`, 'utf8').trim(),
+    policy: Number(/^policy\s+:\s+(\d+)$/m.exec(readFileSync(`/proc/${pid}/task/${t}/sched`, 'utf8'))?.[1] ?? -1),
+  }));
+}
+
 async function waitExit(s: Sonde, what: string, timeoutMs = EXIT_TIMEOUT_MS): Promise<Exit> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
@@ -397,9 +406,16 @@ describe('sonde up (real agent, real kernel)', { timeout: 240_000 }, () => {
 
     const status = await httpGet(ports.api, '/api/v1/status');
     assert.equal(status.status, 200);
-    const st = JSON.parse(status.body) as { ready: boolean; flows_seen: number };
+    const st = JSON.parse(status.body) as { ready: boolean; flows_seen: number; l7_parse_priority: string | null };
     assert.equal(st.ready, true);
     assert.ok(st.flows_seen >= 2, `flows_seen ${st.flows_seen}`);
+    // l7.parse_priority idle (the default): node's helper threads at SCHED_IDLE (5) for good; the
+    // main thread (between batches) and the ring buffer consumers at SCHED_OTHER (0).
+    assert.equal(st.l7_parse_priority, 'idle');
+    const threads = threadPolicies(sonde.pid);
+    assert.equal(threads.find((x) => x.tid === sonde.pid)?.policy, 0, JSON.stringify(threads));
+    assert.ok(threads.some((x) => x.comm === 'node' && x.tid !== sonde.pid), JSON.stringify(threads));
+    for (const x of threads.filter((y) => y.tid !== sonde.pid)) assert.equal(x.policy, x.comm === 'node' ? 5 : 0, JSON.stringify(x));
 
     const metrics = await httpGet(ports.api, '/metrics');
     assert.equal(metrics.status, 200);

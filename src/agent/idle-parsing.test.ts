@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { IdleRunner, mayLeaveIdleClass } from './idle-parsing.js';
+import { helperThreads, IdleRunner, mayLeaveIdleClass } from './idle-parsing.js';
 
 describe('mayLeaveIdleClass', () => {
   const cases: Array<{ name: string; capEff: bigint | null; may: boolean }> = [
@@ -43,5 +43,18 @@ describe('IdleRunner', () => {
     runner.run(() => calls.push('a'));
     assert.deepEqual(calls, ['a']);
     assert.equal(runner.enabled, false);
+  });
+});
+
+describe('helperThreads', () => {
+  it('node-named threads but the main one; never sonde\'s ring buffer consumers', () => {
+    const threads = [
+      { tid: 100, comm: 'node' }, { tid: 101, comm: 'node' }, { tid: 102, comm: 'node' },
+      { tid: 110, comm: 'sonde-ringbuf' }, { tid: 111, comm: 'sonde-ringbuf' },
+    ];
+    assert.deepEqual(helperThreads(100, threads), [101, 102]);
+  });
+  it('nothing but the main thread: nothing', () => {
+    assert.deepEqual(helperThreads(7, [{ tid: 7, comm: 'node' }]), []);
   });
 });

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { hasCapability, parseCapEff } from '../capture/doctor/system-facts.js';
 
 /** linux/capability.h: raising a thread's scheduling class back from SCHED_IDLE needs it. */
@@ -59,4 +59,31 @@ export class IdleRunner {
       if (!started) work();
     }
   }
+}
+
+export interface ThreadInfo {
+  tid: number;
+  comm: string;
+}
+
+/**
+ * Pure: the threads to put at SCHED_IDLE for good: node's helpers (V8's GC and compiler workers,
+ * libuv's pool; they carry node's name). Not the main thread (flows, metrics, API) and not
+ * sonde's ring buffer consumers, which must keep draining the flow events.
+ */
+export function helperThreads(pid: number, threads: readonly ThreadInfo[]): number[] {
+  return threads.filter((t) => t.tid !== pid && t.comm === 'node').map((t) => t.tid);
+}
+
+/** This process's threads from /proc/self/task (those that exit meanwhile are left out). */
+export function ownThreads(): ThreadInfo[] {
+  const out: ThreadInfo[] = [];
+  for (const name of readdirSync('/proc/self/task')) {
+    try {
+      out.push({ tid: Number(name), comm: readFileSync(`/proc/self/task/${name}/comm`, 'utf8').trim() });
+    } catch {
+      // Gone since the listing.
+    }
+  }
+  return out;
 }

@@ -3,6 +3,8 @@ import { FlowPipeline } from '../agent/flow-pipeline.js';
 import { L7Pipeline } from '../agent/l7-pipeline.js';
 import { registerSelfMetrics } from '../agent/self-metrics.js';
 import { isOwnTraffic, type AgentEndpoints } from '../agent/own-traffic.js';
+import { helperThreads, ownThreads } from '../agent/idle-parsing.js';
+import { setThreadIdle } from '../kernel/thread-class.js';
 import type { SondeConfig } from '../config/schema.js';
 import { Logger } from '../lib/logger.js';
 import { createApiServer } from '../server/api-server.js';
@@ -127,6 +129,14 @@ export async function runUp(config: SondeConfig): Promise<number> {
         // Flows still work without cgroup_skb: say what is lost and keep going.
         l7Problem = `L7 capture unavailable: ${(err as Error).message}`;
         log.warn(`${l7Problem} — TCP flows and metrics still run`);
+      }
+    }
+    if (l7?.parsesAtIdle === true) {
+      // Node's helper threads (GC, compiler, libuv pool) work mostly for the parsing: idle too.
+      try {
+        for (const tid of helperThreads(process.pid, ownThreads())) setThreadIdle(tid);
+      } catch (err) {
+        log.warn(`l7.parse_priority: node's helper threads stay at the normal class: ${(err as Error).message}`);
       }
     }
     const correlator = pipeline.correlator;

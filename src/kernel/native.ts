@@ -43,7 +43,7 @@ export interface NativeAddon {
   perfEventOpen(type: number, config: number, sampleFreq: number, pid: number, cpu: number): number;
   closeFd(fd: number): void;
   /** SCHED_IDLE for the calling thread (true), or back to SCHED_OTHER (false). */
-  threadSetIdle(idle: boolean): void;
+  threadSetIdle(idle: boolean, tid?: number): void;
 }
 
 let loaded: NativeAddon | undefined;

@@ -15,3 +15,8 @@ export function atIdleClass<T>(work: () => T): T {
     addon.threadSetIdle(false);
   }
 }
+
+/** Puts another thread of this process at SCHED_IDLE for good. */
+export function setThreadIdle(tid: number): void {
+  native().threadSetIdle(true, tid);
+}
