@@ -80,11 +80,13 @@ export class L7Pipeline {
     this.decodeProblems = problems;
     this.#clock = clock;
     this.#idle = idle;
-    // Sweeps hand over exchanges too (those that waited for their owner, or for a close).
-    this.#sweep = setInterval(() => idle.run(() => {
+    // Sweeps hand over exchanges too (those that waited for their owner, or for a close); with
+    // nothing to walk, one is not worth two scheduler calls.
+    const sweep = (): void => {
       const now = clock.nowMonotonicNs();
       connections.sweep(now, this.#behind ? connections.newestSegmentNs : now);
-    }), SWEEP_INTERVAL_MS);
+    };
+    this.#sweep = setInterval(() => (connections.pending === 0 ? sweep() : idle.run(sweep)), SWEEP_INTERVAL_MS);
     this.#sweep.unref();
     this.#onTally = options.onTally;
     this.#onError = options.onError;

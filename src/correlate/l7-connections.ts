@@ -275,6 +275,11 @@ export class L7Connections {
     }
   }
 
+  /** Connections with parser state, and exchanges waiting for their owner: what a sweep walks. */
+  get pending(): number {
+    return this.#connections.size + this.#waiting.length;
+  }
+
   /** Kernel time of the newest segment handed in. */
   get newestSegmentNs(): number {
     return this.#newestSegmentNs;
