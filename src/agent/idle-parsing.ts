@@ -1,8 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { hasCapability, parseCapEff } from '../capture/doctor/system-facts.js';
-
-/** linux/capability.h: raising a thread's scheduling class back from SCHED_IDLE needs it. */
-const CAP_SYS_NICE = 23;
+import { CAP_SYS_NICE, hasCapability, parseCapEff } from '../capture/doctor/system-facts.js';
 
 /**
  * Pure: whether a process with this CapEff may leave SCHED_IDLE once it entered it. Without

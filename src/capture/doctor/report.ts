@@ -99,6 +99,9 @@ export function renderDoctorText(r: DoctorReport): string {
     ['kernel', r.kernel],
     ['BTF', r.btf.available ? `${YES} ${r.btf.path}` : `${NO} no ${r.btf.path}`],
     ['privileges', privilegesText(r.privileges)],
+    ['L7 parsing', r.privileges.idleParsing
+      ? `${YES} at SCHED_IDLE (CAP_SYS_NICE held): only on CPU time the workload leaves`
+      : `${NO} at the normal class: without CAP_SYS_NICE it competes with the workload for CPU (l7.parse_priority)`],
     ['cgroup v2', r.cgroup2.path !== null ? `${YES} ${r.cgroup2.path}` : `${NO} not mounted (cgroup_skb and sockops need it)`],
     ['tracefs', tracefsText(r.tracefs)],
   ]));

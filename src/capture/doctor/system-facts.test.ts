@@ -41,6 +41,13 @@ describe('assessPrivileges', () => {
       assert.deepEqual(p.capabilities.map((cap) => cap.name), ['CAP_BPF', 'CAP_PERFMON', 'CAP_NET_ADMIN']);
     });
   }
+  it('idle parsing needs CAP_SYS_NICE (root has it; unknown CapEff trusts root)', () => {
+    assert.equal(assessPrivileges(0, 0x1ffffffffffn).idleParsing, true);
+    assert.equal(assessPrivileges(1000, BPF | PERFMON | NET_ADMIN).idleParsing, false);
+    assert.equal(assessPrivileges(1000, BPF | PERFMON | NET_ADMIN | (1n << 23n)).idleParsing, true);
+    assert.equal(assessPrivileges(0, null).idleParsing, true);
+    assert.equal(assessPrivileges(1000, null).idleParsing, false);
+  });
   it('keeps CapEff as 16 hex digits', () => {
     assert.equal(assessPrivileges(0, 0x1fffeffffffn).capEff, '000001fffeffffff');
     assert.equal(assessPrivileges(0, null).capEff, null);

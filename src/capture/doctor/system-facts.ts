@@ -11,6 +11,8 @@ export const REQUIRED_CAPABILITIES = [
 ] as const;
 
 const CAP_SYS_ADMIN = 21;
+/** Returning a thread from SCHED_IDLE to the normal class needs it (l7.parse_priority: idle). */
+export const CAP_SYS_NICE = 23;
 // The kernel's bpf_capable() and perfmon_capable() also accept CAP_SYS_ADMIN (and kernels before
 // 5.8 know only that), so a process holding it is not missing these two.
 const SYS_ADMIN_COVERS = new Set<string>(['CAP_BPF', 'CAP_PERFMON']);
@@ -31,6 +33,8 @@ export interface Privileges {
   /** Names of required capabilities this process lacks. */
   missing: string[];
   sufficient: boolean;
+  /** CAP_SYS_NICE held: L7 parsing can run at SCHED_IDLE (else at the normal class). */
+  idleParsing: boolean;
 }
 
 export interface SystemFacts {
@@ -73,6 +77,7 @@ export function assessPrivileges(uid: number | null, capEff: bigint | null): Pri
     capabilities,
     missing,
     sufficient: missing.length === 0,
+    idleParsing: capEff === null ? root : hasCapability(capEff, CAP_SYS_NICE),
   };
 }
 
