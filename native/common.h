@@ -15,6 +15,8 @@ void sonde_throw_type(napi_env env, const char *message);
 /* libbpf messages are captured per call so load failures carry the verifier log. */
 void sonde_log_begin(void);
 const char *sonde_log_text(void);
+/* The error sonde_throw throws, with a given libbpf log (for promises rejected off-thread). */
+napi_value sonde_error(napi_env env, const char *op, int err, const char *detail, const char *log);
 void sonde_log_install(void);
 
 napi_value sonde_set_error_class(napi_env env, napi_callback_info info);

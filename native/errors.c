@@ -10,8 +10,9 @@
 /* Large enough for a verifier log tail; libbpf prints the log it got from the kernel. */
 #define LOG_CAP (256 * 1024)
 
-static char log_buf[LOG_CAP];
-static size_t log_len;
+/* Per thread: objects load on a worker thread too (objectLoadAsync). Allocated on first use. */
+static __thread char *log_buf;
+static __thread size_t log_len;
 static bool log_to_stderr;
 static napi_ref error_class;
 
@@ -27,7 +28,7 @@ static int capture_print(enum libbpf_print_level level, const char *fmt, va_list
 		vfprintf(stderr, fmt, copy);
 		va_end(copy);
 	}
-	if (log_len >= LOG_CAP - 1)
+	if (!log_buf || log_len >= LOG_CAP - 1)
 		return 0;
 	n = vsnprintf(log_buf + log_len, LOG_CAP - log_len, fmt, args);
 	if (n > 0)
@@ -44,13 +45,16 @@ void sonde_log_install(void)
 
 void sonde_log_begin(void)
 {
+	if (!log_buf)
+		log_buf = malloc(LOG_CAP);
 	log_len = 0;
-	log_buf[0] = 0;
+	if (log_buf)
+		log_buf[0] = 0;
 }
 
 const char *sonde_log_text(void)
 {
-	return log_buf;
+	return log_buf ? log_buf : "";
 }
 
 static const char *errno_code(int err)
@@ -96,6 +100,11 @@ static void set_prop(napi_env env, napi_value obj, const char *name, napi_value 
 
 void sonde_throw(napi_env env, const char *op, int err, const char *detail)
 {
+	napi_throw(env, sonde_error(env, op, err, detail, sonde_log_text()));
+}
+
+napi_value sonde_error(napi_env env, const char *op, int err, const char *detail, const char *log)
+{
 	char message[1024];
 	napi_value msg, error = NULL, ctor, str, props, argv[2];
 	const char *code;
@@ -112,7 +121,7 @@ void sonde_throw(napi_env env, const char *op, int err, const char *detail)
 	set_prop(env, props, "errno", sonde_int(env, err));
 	napi_create_string_utf8(env, op, NAPI_AUTO_LENGTH, &str);
 	set_prop(env, props, "op", str);
-	napi_create_string_utf8(env, log_buf, log_len, &str);
+	napi_create_string_utf8(env, log ? log : "", NAPI_AUTO_LENGTH, &str);
 	set_prop(env, props, "log", str);
 
 	if (error_class && napi_get_reference_value(env, error_class, &ctor) == napi_ok && ctor) {
@@ -125,7 +134,7 @@ void sonde_throw(napi_env env, const char *op, int err, const char *detail)
 		napi_create_error(env, NULL, msg, &error);
 		set_prop(env, error, "code", sonde_int(env, err));
 	}
-	napi_throw(env, error);
+	return error;
 }
 
 void sonde_throw_type(napi_env env, const char *message)

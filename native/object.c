@@ -6,6 +6,7 @@
 #include <bpf/libbpf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <stdlib.h>
@@ -108,6 +109,67 @@ static napi_value object_load(napi_env env, napi_callback_info info)
 		return NULL;
 	}
 	return sonde_undefined(env);
+}
+
+/* objectLoadAsync: the verifier's work on libuv's pool, so other loading can go on meanwhile. */
+struct load_work {
+	napi_async_work work;
+	napi_deferred deferred;
+	napi_ref keep; /* the object's handle, alive until the load is done */
+	struct sonde_object *so;
+	int err;
+	char *log;
+	char name[64];
+};
+
+static void load_execute(napi_env env, void *data)
+{
+	struct load_work *w = data;
+	(void)env;
+	sonde_log_begin();
+	w->err = bpf_object__load(w->so->obj);
+	if (w->err)
+		w->log = strdup(sonde_log_text());
+}
+
+static void load_complete(napi_env env, napi_status status, void *data)
+{
+	struct load_work *w = data;
+
+	if (status != napi_ok && !w->err)
+		w->err = -ECANCELED;
+	if (w->err)
+		napi_reject_deferred(env, w->deferred, sonde_error(env, "load", w->err, w->name, w->log));
+	else
+		napi_resolve_deferred(env, w->deferred, sonde_undefined(env));
+	napi_delete_reference(env, w->keep);
+	napi_delete_async_work(env, w->work);
+	free(w->log);
+	free(w);
+}
+
+/* objectLoadAsync(obj) -> Promise<void>: the object must not be used until it settles. */
+static napi_value object_load_async(napi_env env, napi_callback_info info)
+{
+	struct sonde_object *so;
+	struct load_work *w;
+	napi_value promise, name;
+	SONDE_ARGS(1);
+	if (!(so = get_object(env, argv[0])))
+		return NULL;
+	w = calloc(1, sizeof(*w));
+	if (!w) {
+		sonde_throw(env, "load", ENOMEM, NULL);
+		return NULL;
+	}
+	w->so = so;
+	snprintf(w->name, sizeof(w->name), "%s", bpf_object__name(so->obj));
+	napi_create_reference(env, argv[0], 1, &w->keep);
+	napi_create_promise(env, &w->deferred, &promise);
+	napi_create_string_utf8(env, "sonde-object-load", NAPI_AUTO_LENGTH, &name);
+	napi_create_async_work(env, NULL, name, load_execute, load_complete, w, &w->work);
+	napi_queue_async_work(env, w->work);
+	return promise;
 }
 
 static void set_str(napi_env env, napi_value obj, const char *key, const char *value)
@@ -497,6 +559,7 @@ void sonde_init_object(napi_env env, napi_value exports)
 	sonde_register(env, exports, "objectOpen", object_open);
 	sonde_register(env, exports, "objectClose", object_close);
 	sonde_register(env, exports, "objectLoad", object_load);
+	sonde_register(env, exports, "objectLoadAsync", object_load_async);
 	sonde_register(env, exports, "objectPrograms", object_programs);
 	sonde_register(env, exports, "objectMaps", object_maps);
 	sonde_register(env, exports, "objectSetAutoload", object_set_autoload);

@@ -1,4 +1,5 @@
-import { L7Probes } from '../capture/l7-probes.js';
+import { L7Probes, type LoadedL7Probes } from '../capture/l7-probes.js';
+import type { RawBatch } from '../kernel/ring-buffer.js';
 import { TlsDiscovery } from '../capture/tls-discovery.js';
 import { attachTlsProbes } from '../capture/tls-probes.js';
 import { MonotonicClock } from '../correlate/clock.js';
@@ -30,6 +31,11 @@ export interface L7PipelineOptions {
    * CAP_SYS_NICE to come back; without it, parsing stays at the normal class and onError says so.
    */
   parseAtIdle?: boolean;
+  /**
+   * The probes, loaded already (L7Probes.loadAsync, with the same capture settings): attached
+   * here. Without it they are loaded here.
+   */
+  loaded?: LoadedL7Probes;
   onExchange: (exchange: L7Exchange) => void;
   /**
    * `count` exchanges alike that the kernel counted on paused connections (over the segment
@@ -153,22 +159,25 @@ export class L7Pipeline {
       options.onError?.(new Error('l7.parse_priority: idle needs CAP_SYS_NICE (to return to the normal class after each batch); parsing at the normal class'));
     }
     const idle = new IdleRunner(idleWanted, atIdleClass, (e) => options.onError?.(e));
-    const probes = L7Probes.start({
-      captureBytes: options.captureBytes,
-      maxSegmentsPerSecond: options.maxSegmentsPerSecond,
-      dnsPort: options.dnsPort ?? 53,
-      tls: tlsEnabled,
-      onBatch: (batch) => {
-        if (pipeline !== undefined) pipeline.#behind = !batch.drained;
-        idle.run(() => {
-          decodeL7Batch(batch, (s) => queue.push(s), (p) => problems.set(p, (problems.get(p) ?? 0) + 1));
-          // Parsed before the next batch is taken: after a stall the native queue hands over its
-          // batches back to back, and they must wait in the kernel's ring (which sheds to tallies
-          // when half full), not overflow this queue.
-          queue.drain();
-        });
-      },
-    });
+    const onBatch = (batch: RawBatch): void => {
+      if (pipeline !== undefined) pipeline.#behind = !batch.drained;
+      idle.run(() => {
+        decodeL7Batch(batch, (s) => queue.push(s), (p) => problems.set(p, (problems.get(p) ?? 0) + 1));
+        // Parsed before the next batch is taken: after a stall the native queue hands over its
+        // batches back to back, and they must wait in the kernel's ring (which sheds to tallies
+        // when half full), not overflow this queue.
+        queue.drain();
+      });
+    };
+    const probes = options.loaded !== undefined
+      ? options.loaded.attach(onBatch)
+      : L7Probes.start({
+        captureBytes: options.captureBytes,
+        maxSegmentsPerSecond: options.maxSegmentsPerSecond,
+        dnsPort: options.dnsPort ?? 53,
+        tls: tlsEnabled,
+        onBatch,
+      });
     let tls: TlsDiscovery | null = null;
     let unsubscribe = (): void => {};
     if (tlsEnabled && probes.tlsUnavailable !== null) {

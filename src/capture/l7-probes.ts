@@ -46,6 +46,19 @@ export interface KernelTally {
 
 const viewOf = (b: Buffer): DataView => new DataView(b.buffer, b.byteOffset, b.byteLength);
 
+/** The L7 object loaded, not attached yet (L7Probes.loadAsync). */
+export interface LoadedL7Probes {
+  readonly object: BpfObject;
+  /** Creates the ring buffer consumer and attaches the programs. On failure the object is closed. */
+  attach(onBatch: (batch: RawBatch) => void): L7Probes;
+}
+
+/** Opened with its settings; attach after the load, saying why TLS is off when it was wanted. */
+interface OpenedL7Object {
+  readonly object: BpfObject;
+  attach(onBatch: (batch: RawBatch) => void, tlsUnavailable?: string | null): L7Probes;
+}
+
 /** cgroup_skb ingress + egress at the cgroup v2 root: every TCP segment and DNS datagram of every process. */
 export class L7Probes {
   readonly cgroup: string;
@@ -69,11 +82,55 @@ export class L7Probes {
    * in `tlsUnavailable`.
    */
   static start(options: L7ProbeOptions): L7Probes {
-    if (options.tls !== true) return L7Probes.#startRetrying(options, false, null);
+    return L7Probes.#withFallback(options, (tls, unavailable) => L7Probes.#retrying(() => {
+      const loading = L7Probes.#open(options, tls);
+      try {
+        loading.object.load();
+      } catch (err) {
+        loading.object.close();
+        throw explainBpfFailure(L7Probes.#what(tls), err);
+      }
+      return loading.attach(options.onBatch, unavailable);
+    }));
+  }
+
+  /**
+   * start() in two steps: the load (the verifier's work, ~0.4 s) runs on another thread, so the
+   * agent can load its flow probes meanwhile; attach once the parser is there to take batches.
+   */
+  static async loadAsync(options: Omit<L7ProbeOptions, 'onBatch'>): Promise<LoadedL7Probes> {
+    const load = async (tls: boolean): Promise<OpenedL7Object> => {
+      for (let attempt = 1; ; attempt++) {
+        const loading = L7Probes.#open(options, tls);
+        try {
+          await loading.object.loadAsync();
+          return loading;
+        } catch (err) {
+          loading.object.close();
+          if (attempt >= LOAD_ATTEMPTS || !(err instanceof BpfError) || err.code !== 'EAGAIN') throw explainBpfFailure(L7Probes.#what(tls), err);
+        }
+      }
+    };
+    if (options.tls !== true) return load(false);
     try {
-      return L7Probes.#startRetrying(options, true, null);
+      return await load(true);
     } catch (err) {
-      return L7Probes.#start(options, false, err instanceof Error ? err.message : String(err));
+      const loaded = await load(false);
+      const unavailable = err instanceof Error ? err.message : String(err);
+      return { object: loaded.object, attach: (onBatch) => loaded.attach(onBatch, unavailable) };
+    }
+  }
+
+  static #what(tls: boolean): string {
+    return tls ? 'starting L7 capture with TLS' : 'starting L7 capture (cgroup_skb)';
+  }
+
+  static #withFallback(options: L7ProbeOptions, start: (tls: boolean, unavailable: string | null) => L7Probes): L7Probes {
+    if (options.tls !== true) return start(false, null);
+    try {
+      return start(true, null);
+    } catch (err) {
+      return start(false, err instanceof Error ? err.message : String(err));
     }
   }
 
@@ -81,10 +138,10 @@ export class L7Probes {
    * The verifier gives up with EAGAIN when a signal arrives while it works (tens of ms for the
    * socket programs): a signal is no reason to lose L7 capture, so the load is tried again.
    */
-  static #startRetrying(options: L7ProbeOptions, tls: boolean, tlsUnavailable: string | null): L7Probes {
+  static #retrying(start: () => L7Probes): L7Probes {
     for (let attempt = 1; ; attempt++) {
       try {
-        return L7Probes.#start(options, tls, tlsUnavailable);
+        return start();
       } catch (err) {
         const cause = err instanceof CaptureError ? err.cause : undefined;
         if (attempt >= LOAD_ATTEMPTS || !(cause instanceof BpfError) || cause.code !== 'EAGAIN') throw err;
@@ -92,7 +149,8 @@ export class L7Probes {
     }
   }
 
-  static #start(options: L7ProbeOptions, tls: boolean, tlsUnavailable: string | null): L7Probes {
+  /** Opens the object with its settings; `attach` (after the load) makes the running probes. */
+  static #open(options: Omit<L7ProbeOptions, 'onBatch'>, tls: boolean): OpenedL7Object {
     const cgroup = readCgroup2Mount();
     if (cgroup === null) {
       throw new CaptureError('L7 capture needs a cgroup v2 hierarchy (none in /proc/mounts; mount one with `mount -t cgroup2 none /sys/fs/cgroup/unified`)');
@@ -113,19 +171,26 @@ export class L7Probes {
         .setGlobalU16('dns_port', options.dnsPort ?? 53);
       if (tls) object.setGlobalU32('ignore_tgid', process.pid);
       else object.onlyPrograms(SOCKET_PROGRAMS);
-      object.load();
-      // At most four batches (of at most 1 MiB each) ahead of the parser, and a turn of the event
-      // loop between them (flows, metrics and the API must not wait behind a backlog). A burst
-      // waits here and in the ring; past half a ring, the kernel sheds to its tallies.
-      const events = object.ringBuffer('l7_events', options.onBatch, DRAIN_INTERVAL_MS, 4, true);
-      object.attachCgroup('l7_egress', cgroup);
-      object.attachCgroup('l7_ingress', cgroup);
-      if (tls) for (const p of TLS_SOCKET_PROGRAMS) object.attach(p);
-      return new L7Probes(object, events, cgroup, tlsUnavailable);
     } catch (err) {
       object.close();
-      throw explainBpfFailure(tls ? 'starting L7 capture with TLS' : 'starting L7 capture (cgroup_skb)', err);
+      throw explainBpfFailure(L7Probes.#what(tls), err);
     }
+    const attach = (onBatch: (batch: RawBatch) => void, tlsUnavailable: string | null = null): L7Probes => {
+      try {
+        // At most four batches (of at most 1 MiB each) ahead of the parser, and a turn of the event
+        // loop between them (flows, metrics and the API must not wait behind a backlog). A burst
+        // waits here and in the ring; past half a ring, the kernel sheds to its tallies.
+        const events = object.ringBuffer('l7_events', onBatch, DRAIN_INTERVAL_MS, 4, true);
+        object.attachCgroup('l7_egress', cgroup);
+        object.attachCgroup('l7_ingress', cgroup);
+        if (tls) for (const p of TLS_SOCKET_PROGRAMS) object.attach(p);
+        return new L7Probes(object, events, cgroup, tlsUnavailable);
+      } catch (err) {
+        object.close();
+        throw explainBpfFailure(L7Probes.#what(tls), err);
+      }
+    };
+    return { object, attach };
   }
 
   /** Segments per second each CPU may send from now on (at most the configured budget). */

@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import { FlowPipeline } from '../agent/flow-pipeline.js';
 import { L7Pipeline } from '../agent/l7-pipeline.js';
+import { L7Probes, type LoadedL7Probes } from '../capture/l7-probes.js';
 import { registerSelfMetrics } from '../agent/self-metrics.js';
 import { isOwnTraffic, type AgentEndpoints } from '../agent/own-traffic.js';
 import { helperThreads, ownThreads } from '../agent/idle-parsing.js';
@@ -87,12 +88,20 @@ export async function runUp(config: SondeConfig): Promise<number> {
     }),
   });
   const servers: Server[] = [];
+  let l7Loading: Promise<{ loaded: LoadedL7Probes } | { err: unknown }> | null = null;
   try {
     servers.push(health);
     const h = await listen(health, config.healthListen, '--health-listen');
     servers.push(api);
     const a = await listen(api, config.listen, '--listen');
     const self: AgentEndpoints = { pid: process.pid, listeners: [a, h] };
+    // The L7 object's verification (~0.4 s) runs on another thread while the flow probes load
+    // here: both are on the way to ready. Settled (never rejected) so that a failure is handled
+    // below, after the flows, like before.
+    l7Loading = l7Telemetry
+      ? L7Probes.loadAsync({ captureBytes: config.l7.captureBytes, maxSegmentsPerSecond: config.l7.maxSegmentsPerSecond, dnsPort: config.l7.dnsPort, tls: config.l7.tls })
+        .then((loaded) => ({ loaded }), (err: unknown) => ({ err }))
+      : null;
     pipeline = await FlowPipeline.start({
       tableSize: config.flows.tableSize,
       rules: config.services,
@@ -106,9 +115,12 @@ export async function runUp(config: SondeConfig): Promise<number> {
       },
       onError: (err) => log.warn(`flows: ${(err as Error).message}`),
     });
-    if (l7Telemetry) {
+    if (l7Telemetry && l7Loading) {
       try {
+        const loading = await l7Loading;
+        if ('err' in loading) throw loading.err;
         l7 = L7Pipeline.start({
+          loaded: loading.loaded,
           flows: pipeline.correlator,
           captureBytes: config.l7.captureBytes,
           maxSegmentsPerSecond: config.l7.maxSegmentsPerSecond,
@@ -155,6 +167,8 @@ export async function runUp(config: SondeConfig): Promise<number> {
   } catch (err) {
     log.error((err as Error).message);
     l7?.stop();
+    // A load still on its way when the flows failed: its object is closed once it is done.
+    if (l7 === null) void l7Loading?.then((l) => ('loaded' in l ? l.loaded.object.close() : undefined));
     pipeline?.stop();
     await Promise.all(servers.map(close));
     store.close();

@@ -83,6 +83,16 @@ export class BpfObject {
     return this;
   }
 
+  /**
+   * load() with the verifier's work on another thread, so this one can load another object (or
+   * serve requests) meanwhile. Nothing else may be done with this object until it settles.
+   */
+  async loadAsync(): Promise<this> {
+    await native().objectLoadAsync(this.#beforeLoad('load'));
+    this.#loaded = true;
+    return this;
+  }
+
   #track(link: Link): Link {
     this.#links.push(link);
     return link;

@@ -16,6 +16,7 @@ export interface NativeAddon {
   objectOpen(path: string): NativeHandle;
   objectClose(obj: NativeHandle): void;
   objectLoad(obj: NativeHandle): void;
+  objectLoadAsync(obj: NativeHandle): Promise<void>;
   objectPrograms(obj: NativeHandle): NativeProgramInfo[];
   objectMaps(obj: NativeHandle): NativeMapInfo[];
   objectSetAutoload(obj: NativeHandle, prog: string, autoload: boolean): void;
