@@ -439,6 +439,28 @@ describe('sonde up (real agent, real kernel)', { timeout: 240_000 }, () => {
     await assertReleased(sonde.pid, programs);
   });
 
+  it('/readyz answers 200 only once the L7 probes are loaded and attached too (their load runs beside the flow probes\')', async (t) => {
+    if (!requireKernel(t)) return;
+    const healthPort = await new Promise<number>((resolve) => {
+      const s = createServer().listen(0, '127.0.0.1', () => {
+        const port = (s.address() as AddressInfo).port;
+        s.close(() => resolve(port));
+      });
+    });
+    const sonde = startSonde(['up', '--listen', '127.0.0.1:0', '--health-listen', `127.0.0.1:${healthPort}`, '--duration', '60s']);
+    let status = 0;
+    for (let i = 0; i < 1000 && status !== 200; i++) {
+      status = await httpGet(healthPort, '/readyz').then((r) => r.status, () => 0);
+      if (status !== 200) await new Promise((r) => setTimeout(r, 10));
+    }
+    assert.equal(status, 200, `never ready${stderrOf(sonde)()}`);
+    const byId = new Map(loadedPrograms().map((p) => [p.id, p.name]));
+    const held = [...programsHeldBy(sonde.pid)].map((id) => byId.get(id));
+    for (const name of ['flow_set_state', 'l7_egress', 'l7_ingress']) assert.ok(held.includes(name), `ready while ${name} was not loaded: ${held.join(', ')}`);
+    sonde.child.kill('SIGTERM');
+    await waitExit(sonde, 'sonde up after SIGTERM');
+  });
+
   it('leaves no program loaded after kill -9 (programs live only as long as the agent\'s fds)', async (t) => {
     if (!requireKernel(t)) return;
     const sonde = startSonde([...UP_ON_FREE_PORTS, '--duration', '120s']);

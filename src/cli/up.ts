@@ -68,7 +68,9 @@ export async function runUp(config: SondeConfig): Promise<number> {
   l7Telemetry?.subscribe((span) => store.add(span));
   l7Telemetry?.subscribeTallies((span) => store.addTally(span));
 
-  const health = createHealthServer(() => (pipeline ? { ready: true, detail: 'all probes attached' } : { ready: false, detail: 'attaching probes' }));
+  // Set once every probe is attached (the flow probes, then L7's, whose load may still be running).
+  let ready = false;
+  const health = createHealthServer(() => (ready ? { ready: true, detail: 'all probes attached' } : { ready: false, detail: 'attaching probes' }));
   const api = createApiServer({
     registry,
     flows: recent,
@@ -79,7 +81,7 @@ export async function runUp(config: SondeConfig): Promise<number> {
     status: () => ({
       version: SONDE_VERSION,
       uptime_seconds: (Date.now() - started) / 1000,
-      ready: pipeline !== null,
+      ready,
       flows_seen: flowsSeen,
       l7: l7 ? 'capturing' : (l7Problem ?? 'disabled'),
       l7_parse_priority: l7 === null ? null : l7.parsesAtIdle ? 'idle' : 'normal',
@@ -163,6 +165,7 @@ export async function runUp(config: SondeConfig): Promise<number> {
     }));
     registerSelfMetrics(registry, pipeline, l7);
     for (const d of pipeline.degraded) log.warn(`degraded: ${d.program} did not attach (${d.reason}); lost: ${d.lost}`);
+    ready = true;
     log.info(`sonde ${SONDE_VERSION} ready in ${Date.now() - started} ms: UI and API on http://${hostPort(a)}/ (metrics at /metrics), health on http://${hostPort(h)}/readyz`);
   } catch (err) {
     log.error((err as Error).message);
