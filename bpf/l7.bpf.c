@@ -419,6 +419,25 @@ static __always_inline __u32 redis_header_end(const __u8 *b, int from, __u32 n, 
 	return L7_REDIS_BAD;
 }
 
+/* A header cut by the segment's end: carried to the next segment that way. Ends the walk. */
+static __always_inline long redis_carry_header(struct l7_redis_walk *w, __u8 kind, __u64 v, __u8 cr, __u8 neg)
+{
+	w->place.partial_kind = kind;
+	w->place.partial_value = v;
+	w->place.partial_cr = cr;
+	w->place.partial_neg = neg;
+	w->pos = w->end;
+	return 1;
+}
+
+static __always_inline void redis_header_read(struct l7_redis_walk *w)
+{
+	w->place.partial_kind = 0;
+	w->place.partial_value = 0;
+	w->place.partial_cr = 0;
+	w->place.partial_neg = 0;
+}
+
 static long l7_redis_token(__u32 index, void *ctx)
 {
 	struct l7_redis_walk_ctx *wc = ctx;
@@ -450,17 +469,9 @@ static long l7_redis_token(__u32 index, void *ctx)
 	}
 	if (header == L7_REDIS_BAD || v > 512 * 1024 * 1024)
 		goto lost;
-	if (header == 0) {
-		/* Cut by the segment's end: carried to the next one. */
-		w->place.partial_kind = kind;
-		w->place.partial_value = v;
-		w->place.partial_cr = cr;
-		w->pos = w->end;
-		return 1;
-	}
-	w->place.partial_kind = 0;
-	w->place.partial_value = 0;
-	w->place.partial_cr = 0;
+	if (header == 0)
+		return redis_carry_header(w, kind, v, cr, 0);
+	redis_header_read(w);
 	if (kind == '*') {
 		if (w->place.args_left != 0 || v == 0 || v > 1024 * 1024)
 			goto lost;
@@ -565,18 +576,9 @@ static long l7_redis_reply_token(__u32 index, void *ctx)
 		header = redis_header_end(b, 0, n, &v, &cr);
 	if (header == L7_REDIS_BAD || v > 512 * 1024 * 1024)
 		goto lost;
-	if (header == 0) {
-		w->place.partial_kind = kind;
-		w->place.partial_value = v;
-		w->place.partial_cr = cr;
-		w->place.partial_neg = neg;
-		w->pos = w->end;
-		return 1;
-	}
-	w->place.partial_kind = 0;
-	w->place.partial_value = 0;
-	w->place.partial_cr = 0;
-	w->place.partial_neg = 0;
+	if (header == 0)
+		return redis_carry_header(w, kind, v, cr, neg);
+	redis_header_read(w);
 	w->pos += header;
 	left = w->place.args_left > 0 ? w->place.args_left - 1 : 0;
 	if (neg) {
