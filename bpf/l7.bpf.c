@@ -104,18 +104,6 @@ struct {
  */
 const volatile __u32 segments_per_sec_per_cpu = 0;
 
-/*
- * The rate in force, set by user space below that ceiling when it cannot keep up (its queue
- * dropped segments): what it cannot parse is better tallied here than dropped there. 0: the
- * ceiling.
- */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, __u32);
-} l7_budget_map SEC(".maps");
-
 struct l7_bucket {
 	__u64 last_ns;
 	__u64 tokens;
@@ -131,15 +119,12 @@ struct {
 /* Takes one token from this CPU's bucket (refilled at the budget's rate, half a second deep). */
 static __always_inline bool take_token(__u64 now)
 {
-	__u32 zero = 0, *set;
+	__u32 zero = 0;
 	struct l7_bucket *b;
 	__u64 burst, refill, rate = segments_per_sec_per_cpu;
 
 	if (rate == 0)
 		return true;
-	set = bpf_map_lookup_elem(&l7_budget_map, &zero);
-	if (set && *set != 0 && *set < rate)
-		rate = *set;
 	b = bpf_map_lookup_elem(&l7_bucket_map, &zero);
 	if (!b)
 		return true;

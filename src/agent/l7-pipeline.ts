@@ -10,8 +10,6 @@ import { TlsPlaintext } from '../correlate/tls-plaintext.js';
 import type { DecodeProblem } from '../decode/batch.js';
 import { decodeL7Batch, type L7Event } from '../decode/l7-events.js';
 import { BoundedQueue } from '../lib/bounded-queue.js';
-import { SegmentBudget } from './segment-budget.js';
-import { possibleCpus } from '../kernel/cpus.js';
 import { atIdleClass } from '../kernel/thread-class.js';
 import { IdleRunner, mayLeaveIdleClass, ownCapEff } from './idle-parsing.js';
 
@@ -69,9 +67,8 @@ export class L7Pipeline {
   readonly #onTally: ((exchange: L7Exchange, count: number) => void) | undefined;
   readonly #onError: ((err: unknown) => void) | undefined;
   readonly #unsubscribe: () => void;
-  /** The kernel's per-CPU segment budget as adapted to what this process keeps up with (null: unlimited). */
-  readonly budget: SegmentBudget | null;
-  #droppedSeen = 0;
+  /** Segments per second the kernel may hand over, whole host (null: no limit). */
+  readonly segmentsPerSecond: number | null;
   /** The last batch was cut short: segments still wait in the ring (a backlog). */
   #behind = false;
   readonly #idle: IdleRunner;
@@ -96,27 +93,9 @@ export class L7Pipeline {
     this.#sweep.unref();
     this.#onTally = options.onTally;
     this.#onError = options.onError;
-    this.budget = options.maxSegmentsPerSecond > 0 ? new SegmentBudget(options.maxSegmentsPerSecond / possibleCpus()) : null;
-    this.#tallyTimer = setInterval(() => {
-      this.#drainTallies(false);
-      this.#adaptBudget();
-    }, TALLY_INTERVAL_MS);
+    this.segmentsPerSecond = options.maxSegmentsPerSecond > 0 ? options.maxSegmentsPerSecond : null;
+    this.#tallyTimer = setInterval(() => this.#drainTallies(false), TALLY_INTERVAL_MS);
     this.#tallyTimer.unref();
-  }
-
-  /** Lowers the kernel's budget when the segment queue dropped (see segment-budget.ts), raises it back when quiet. */
-  #adaptBudget(): void {
-    if (this.budget === null) return;
-    const dropped = this.queue.dropped;
-    const before = this.budget.current;
-    const after = this.budget.update(dropped - this.#droppedSeen);
-    this.#droppedSeen = dropped;
-    if (after === before) return;
-    try {
-      this.probes.setSegmentBudget(after);
-    } catch (err) {
-      this.#onError?.(err);
-    }
   }
 
   /** Kernel tallies -> exchanges with identity -> onTally. Segments queued before are handled first (owners, routes). */

@@ -1,4 +1,3 @@
-import { possibleCpus } from '../kernel/cpus.js';
 import type { MetricRegistry } from '../telemetry/metrics/registry.js';
 import type { FlowPipeline } from './flow-pipeline.js';
 import type { L7Pipeline } from './l7-pipeline.js';
@@ -30,7 +29,7 @@ export function registerSelfMetrics(registry: MetricRegistry, flows: FlowPipelin
   const tlsUnbound = registry.counter({ name: 'sonde_tls_unbound_calls_total', help: 'TLS calls whose TLS object was not yet tied to a socket when they happened.', labelNames: [] as const });
   const tlsPlaintextDropped = registry.counter({ name: 'sonde_tls_plaintext_dropped_total', help: 'TLS plaintext chunks dropped because their TLS object was never tied to a socket.', labelNames: [] as const });
   const l7Tallied = registry.counter({ name: 'sonde_l7_exchanges_tallied_total', help: 'Exchanges of paused (over-budget) connections counted in the kernel: in the metrics, without records.', labelNames: [] as const });
-  const l7SegmentBudget = registry.gauge({ name: 'sonde_l7_segment_budget', help: 'L7 segments per second (whole host) the kernel hands user space now: l7.max_segments_per_second, lowered while the agent drops segments it cannot parse in time.', labelNames: [] as const });
+  const l7SegmentBudget = registry.gauge({ name: 'sonde_l7_segment_budget', help: 'L7 segments per second (whole host) the kernel hands user space at most: l7.max_segments_per_second (past it, and while the agent is behind, connections are shed to kernel tallies).', labelNames: [] as const });
   const l7TallyDropped = registry.counter({ name: 'sonde_l7_tally_dropped_total', help: 'Exchanges of paused connections not counted because the kernel tally map was full.', labelNames: [] as const });
   const tlsAttachFailures = registry.counter({ name: 'sonde_tls_attach_failures_total', help: 'Binaries whose TLS functions could not be probed.', labelNames: [] as const });
 
@@ -65,7 +64,7 @@ export function registerSelfMetrics(registry: MetricRegistry, flows: FlowPipelin
       advance('l7.shed.segments', k.segmentsShed, (d) => l7SegmentsShed.inc({}, d));
       advance('l7.shed.connections', k.connectionsShed, (d) => l7ConnectionsShed.inc({}, d));
       advance('l7.tallied', k.exchangesTallied, (d) => l7Tallied.inc({}, d));
-      if (l7.budget !== null) l7SegmentBudget.set({}, l7.budget.current * possibleCpus());
+      if (l7.segmentsPerSecond !== null) l7SegmentBudget.set({}, l7.segmentsPerSecond);
       advance('l7.tally.dropped', k.tallyDropped, (d) => l7TallyDropped.inc({}, d));
       l7Connections.set({}, l7.connections.size);
       advance('l7.datagrams', k.datagramsCaptured, (d) => l7Datagrams.inc({}, d));

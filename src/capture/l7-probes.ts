@@ -193,13 +193,6 @@ export class L7Probes {
     return { object, attach };
   }
 
-  /** Segments per second each CPU may send from now on (at most the configured budget). */
-  setSegmentBudget(perCpu: number): void {
-    const value = Buffer.alloc(4);
-    value.writeUInt32LE(Math.max(1, Math.min(0xffffffff, Math.round(perCpu))));
-    this.#object.map('l7_budget_map').update(Buffer.alloc(4), value);
-  }
-
   /** Attaches one of the TLS programs to a function of a binary (by symbol); needs `tls: true`. */
   attachUprobe(program: string, binary: string, func: string, retprobe: boolean): Link {
     return this.#object.attachUprobe(program, { binary, func, retprobe });
