@@ -1,16 +1,17 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { assessPrivileges } from '../capture/doctor/system-facts.js';
 import { helperThreads, IdleRunner, mayLeaveIdleClass } from './idle-parsing.js';
 
 describe('mayLeaveIdleClass', () => {
-  const cases: Array<{ name: string; capEff: bigint | null; may: boolean }> = [
-    { name: 'root (all capabilities)', capEff: 0x000001ffffffffffn, may: true },
-    { name: 'CAP_BPF + CAP_PERFMON + CAP_NET_ADMIN only', capEff: (1n << 39n) | (1n << 38n) | (1n << 12n), may: false },
-    { name: 'those plus CAP_SYS_NICE', capEff: (1n << 39n) | (1n << 38n) | (1n << 12n) | (1n << 23n), may: true },
-    { name: 'unknown capabilities', capEff: null, may: false },
+  const cases: Array<{ name: string; uid: number; capEff: bigint | null; may: boolean }> = [
+    { name: 'root (all capabilities)', uid: 0, capEff: 0x000001ffffffffffn, may: true },
+    { name: 'CAP_BPF + CAP_PERFMON + CAP_NET_ADMIN only', uid: 1000, capEff: (1n << 39n) | (1n << 38n) | (1n << 12n), may: false },
+    { name: 'those plus CAP_SYS_NICE', uid: 1000, capEff: (1n << 39n) | (1n << 38n) | (1n << 12n) | (1n << 23n), may: true },
+    { name: 'unknown capabilities, even as root', uid: 0, capEff: null, may: false },
   ];
   for (const c of cases) {
-    it(c.name, () => assert.equal(mayLeaveIdleClass(c.capEff), c.may));
+    it(c.name, () => assert.equal(mayLeaveIdleClass(assessPrivileges(c.uid, c.capEff)), c.may));
   }
 });
 

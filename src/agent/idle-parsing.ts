@@ -1,22 +1,14 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { CAP_SYS_NICE, hasCapability, parseCapEff } from '../capture/doctor/system-facts.js';
+import type { Privileges } from '../capture/doctor/system-facts.js';
 
 /**
- * Pure: whether a process with this CapEff may leave SCHED_IDLE once it entered it. Without
+ * Pure: whether a process with these privileges may leave SCHED_IDLE once it entered it. Without
  * CAP_SYS_NICE the kernel lets a thread go down to SCHED_IDLE but not back to SCHED_OTHER (at
- * nice 0 with the default RLIMIT_NICE), and the agent's flows and API would stay idle too.
+ * nice 0 with the default RLIMIT_NICE), and the agent's flows and API would stay idle too. Where
+ * doctor trusts root with unreadable capabilities, this does not: a wrong guess would be stuck.
  */
-export function mayLeaveIdleClass(capEff: bigint | null): boolean {
-  return capEff !== null && hasCapability(capEff, CAP_SYS_NICE);
-}
-
-/** This process's effective capabilities (null when /proc/self/status cannot say). */
-export function ownCapEff(): bigint | null {
-  try {
-    return parseCapEff(readFileSync('/proc/self/status', 'utf8'));
-  } catch {
-    return null;
-  }
+export function mayLeaveIdleClass(p: Privileges): boolean {
+  return p.capEff !== null && p.idleParsing;
 }
 
 /**

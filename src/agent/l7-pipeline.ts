@@ -11,7 +11,8 @@ import type { DecodeProblem } from '../decode/batch.js';
 import { decodeL7Batch, type L7Event } from '../decode/l7-events.js';
 import { BoundedQueue } from '../lib/bounded-queue.js';
 import { atIdleClass } from '../kernel/thread-class.js';
-import { IdleRunner, mayLeaveIdleClass, ownCapEff } from './idle-parsing.js';
+import { IdleRunner, mayLeaveIdleClass } from './idle-parsing.js';
+import { readPrivileges } from '../capture/doctor/system-facts.js';
 
 export interface L7PipelineOptions {
   flows: FlowCorrelator;
@@ -133,7 +134,7 @@ export class L7Pipeline {
     const problems = new Map<DecodeProblem, number>();
     let pipeline: L7Pipeline | undefined;
     let idleWanted = options.parseAtIdle ?? false;
-    if (idleWanted && !mayLeaveIdleClass(ownCapEff())) {
+    if (idleWanted && !mayLeaveIdleClass(readPrivileges())) {
       idleWanted = false;
       options.onError?.(new Error('l7.parse_priority: idle needs CAP_SYS_NICE (to return to the normal class after each batch); parsing at the normal class'));
     }

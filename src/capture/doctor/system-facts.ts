@@ -12,7 +12,7 @@ export const REQUIRED_CAPABILITIES = [
 
 const CAP_SYS_ADMIN = 21;
 /** Returning a thread from SCHED_IDLE to the normal class needs it (l7.parse_priority: idle). */
-export const CAP_SYS_NICE = 23;
+const CAP_SYS_NICE = 23;
 // The kernel's bpf_capable() and perfmon_capable() also accept CAP_SYS_ADMIN (and kernels before
 // 5.8 know only that), so a process holding it is not missing these two.
 const SYS_ADMIN_COVERS = new Set<string>(['CAP_BPF', 'CAP_PERFMON']);
