@@ -404,6 +404,18 @@ static __always_inline __u32 redis_header_end(const __u8 *b, int from, __u32 n, 
 	return L7_REDIS_BAD;
 }
 
+/* Up to L7_REDIS_LINE bytes at the walk's position into b: how many (0: unreadable). */
+static __always_inline __u32 redis_load_line(struct __sk_buff *skb, const struct l7_redis_walk *w, __u8 *b)
+{
+	__u32 n = w->end - w->pos;
+
+	if (n > L7_REDIS_LINE)
+		n = L7_REDIS_LINE;
+	/* Spelled so the verifier sees 1 <= n <= L7_REDIS_LINE. */
+	n = ((n - 1) & (L7_REDIS_LINE - 1)) + 1;
+	return bpf_skb_load_bytes(skb, w->pos, b, n) ? 0 : n;
+}
+
 /* A header cut by the segment's end: carried to the next segment that way. Ends the walk. */
 static __always_inline long redis_carry_header(struct l7_redis_walk *w, __u8 kind, __u64 v, __u8 cr, __u8 neg)
 {
@@ -434,11 +446,8 @@ static long l7_redis_token(__u32 index, void *ctx)
 
 	if (!w || w->pos >= w->end)
 		return 1;
-	n = w->end - w->pos;
-	if (n > L7_REDIS_LINE)
-		n = L7_REDIS_LINE;
-	n = ((n - 1) & (L7_REDIS_LINE - 1)) + 1;
-	if (bpf_skb_load_bytes(wc->skb, w->pos, b, n))
+	n = redis_load_line(wc->skb, w, b);
+	if (n == 0)
 		goto lost;
 	kind = w->place.partial_kind;
 	if (kind != 0) {
@@ -507,11 +516,8 @@ static long l7_redis_reply_token(__u32 index, void *ctx)
 
 	if (!w || w->pos >= w->end)
 		return 1;
-	n = w->end - w->pos;
-	if (n > L7_REDIS_LINE)
-		n = L7_REDIS_LINE;
-	n = ((n - 1) & (L7_REDIS_LINE - 1)) + 1;
-	if (bpf_skb_load_bytes(wc->skb, w->pos, b, n))
+	n = redis_load_line(wc->skb, w, b);
+	if (n == 0)
 		goto lost;
 	kind = w->place.partial_kind;
 	if (kind != 0) {
