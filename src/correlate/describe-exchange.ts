@@ -1,6 +1,10 @@
 import type { Attributes, ProtocolExchange } from '../protocols/exchange.js';
-import { summarizeSql } from '../protocols/sql/summarize-sql.js';
+import { SqlSummaryCache } from '../protocols/sql/summary-cache.js';
+import { extendableCopy } from '../lib/extendable-copy.js';
 import { sqlTallyKey } from './tally-key.js';
+
+/** Shared by every connection: most workloads send a few statement shapes with new literals. */
+const summaries = new SqlSummaryCache();
 
 export interface ExchangeDescription {
   operation: string | null;
@@ -17,10 +21,10 @@ export interface ExchangeDescription {
  */
 export function describeExchange(ex: ProtocolExchange, keepSqlLiterals: boolean): ExchangeDescription {
   if (ex.queryText === undefined) return { operation: ex.operation, resource: ex.resource, attributes: ex.attributes };
-  const sql = summarizeSql(ex.queryText);
+  const sql = summaries.summarize(ex.queryText);
   const operation = sql.operation ?? ex.operation;
   const resource = sql.table ?? ex.resource;
-  const attributes: Attributes = { ...ex.attributes };
+  const attributes: Attributes = extendableCopy(ex.attributes);
   attributes['db.query.text'] = keepSqlLiterals ? ex.queryText : sql.normalized;
   attributes['db.query.summary'] = sql.summary;
   attributes['sonde.db.query.hash'] = sql.hash;

@@ -18,18 +18,18 @@ const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
 const encoder = new TextEncoder();
 
 /**
- * The first TALLY_SCAN_BYTES bytes of `text` as UTF-8. This runs for every parsed HTTP record,
- * so ASCII (nearly every path and statement) is read from the string without an allocation.
+ * The first TALLY_SCAN_BYTES bytes of `text` as UTF-8, one byte per UTF-16 unit. This runs for
+ * every parsed record, so ASCII (nearly every path and statement) is the text itself, unsliced.
  */
-function scanned(text: string): { length: number; at: (i: number) => number } {
+function scanned(text: string): string {
   const n = Math.min(text.length, TALLY_SCAN_BYTES);
   for (let i = 0; i < n; i++) {
     if (text.charCodeAt(i) > 0x7f) {
-      const bytes = encoder.encode(text.slice(0, TALLY_SCAN_BYTES));
-      return { length: Math.min(bytes.length, TALLY_SCAN_BYTES), at: (j) => bytes[j] ?? 0 };
+      const bytes = encoder.encode(text.slice(0, TALLY_SCAN_BYTES)).subarray(0, TALLY_SCAN_BYTES);
+      return String.fromCharCode(...bytes);
     }
   }
-  return { length: n, at: (j) => text.charCodeAt(j) };
+  return text;
 }
 
 /**
@@ -37,12 +37,13 @@ function scanned(text: string): { length: number; at: (i: number) => number } {
  * to ' ', '?', '#', CR, NUL or 96 bytes), a segment holding a digit folding as 0.
  */
 export function pathTallyKey(target: string): number {
-  const { length, at } = scanned(target);
+  const bytes = scanned(target);
+  const length = Math.min(bytes.length, TALLY_SCAN_BYTES);
   let h = FNV_OFFSET;
   let seg = FNV_OFFSET;
   let digit = false;
   for (let i = 0; i < length; i++) {
-    const c = at(i);
+    const c = bytes.charCodeAt(i);
     if (c === 0x20 || c === 0x3f || c === 0x23 || c === 0x0d || c === 0) break;
     if (c === 0x2f) {
       h = fnv(h, digit ? 0 : seg);
@@ -61,12 +62,13 @@ export function pathTallyKey(target: string): number {
  * quoted literals, at most 64 bytes hashed.
  */
 export function sqlTallyKey(sql: string): number {
-  const { length, at } = scanned(sql);
+  const bytes = scanned(sql);
+  const length = Math.min(bytes.length, TALLY_SCAN_BYTES);
   let h = FNV_OFFSET;
   let quoted = false;
   let hashed = 0;
   for (let i = 0; i < length; i++) {
-    const c = at(i);
+    const c = bytes.charCodeAt(i);
     if (c === 0 || hashed >= TALLY_DETAIL_BYTES) break;
     if (c === 0x27) {
       quoted = !quoted;

@@ -1,5 +1,6 @@
 import type { L7Exchange } from '../correlate/l7-exchange.js';
 import { rfc3339 } from '../lib/rfc3339.js';
+import { extendableCopy } from '../lib/extendable-copy.js';
 import type { SpanRecord } from './http/span-record.js';
 
 /**
@@ -17,6 +18,10 @@ export function isProtocolError(x: L7Exchange): boolean {
  */
 export function toProtocolSpanRecord(x: L7Exchange, weight = 1): SpanRecord {
   const server = x.side === 'server';
+  const attributes = extendableCopy(x.attributes);
+  attributes['server.address'] = server ? x.localAddr : x.remoteAddr;
+  attributes['server.port'] = server ? x.localPort : x.remotePort;
+  attributes['client.address'] = server ? x.remoteAddr : x.localAddr;
   return {
     start: rfc3339(x.startMs),
     duration_ms: Math.round(x.durationMs * 1000) / 1000,
@@ -42,11 +47,6 @@ export function toProtocolSpanRecord(x: L7Exchange, weight = 1): SpanRecord {
     problem: x.problem,
     upgraded: false,
     sample_weight: weight,
-    attributes: {
-      ...x.attributes,
-      'server.address': server ? x.localAddr : x.remoteAddr,
-      'server.port': server ? x.localPort : x.remotePort,
-      'client.address': server ? x.remoteAddr : x.localAddr,
-    },
+    attributes,
   };
 }
