@@ -46,9 +46,9 @@ struct {
 } flow_events SEC(".maps");
 
 /*
- * Marks accepted sockets whose owner is not known yet. flow_first_read runs on every TCP read
- * on the host; the marker (a socket-local lookup) lets it return before the flow table's hash
- * lookup for all the sockets it has nothing to do with.
+ * Marks accepted sockets whose owner is not known yet (1; 0 once claimed). flow_first_read runs
+ * on every TCP read on the host; the marker (a socket-local lookup) lets it return before the
+ * flow table's hash lookup for all the sockets it has nothing to do with.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
@@ -136,7 +136,10 @@ static __always_inline void begin_flow(const struct sock *sk, __u64 key, __u8 di
 		if (s)
 			s->table_full++;
 	} else if (!owner_on_cpu) {
-		bpf_sk_storage_get(&flow_unclaimed, (struct sock *)sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+		__u8 *unclaimed = bpf_sk_storage_get(&flow_unclaimed, (struct sock *)sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+
+		if (unclaimed)
+			*unclaimed = 1;
 	}
 	if (owner_on_cpu)
 		emit_open(state.cookie, direction, state.pid, state.comm);
@@ -328,10 +331,12 @@ int BPF_PROG(flow_first_read, struct sock *sk)
 	struct sonde_flow_state *state;
 	struct sonde_flow_stats *s;
 	__u64 pid_tgid;
+	__u8 *unclaimed = bpf_sk_storage_get(&flow_unclaimed, sk, 0, 0);
 
-	if (!bpf_sk_storage_get(&flow_unclaimed, sk, 0, 0))
+	if (!unclaimed || !*unclaimed)
 		return 0;
-	bpf_sk_storage_delete(&flow_unclaimed, sk);
+	/* Cleared, not deleted: a delete (unlink, RCU free) cost more than the rest of the claim. */
+	*unclaimed = 0;
 	state = bpf_map_lookup_elem(&flow_table, &key);
 	if (!state || state->pid != 0 || state->direction != FLOW_DIRECTION_INBOUND)
 		return 0;
