@@ -2,13 +2,62 @@
  * Scheduling class of the calling thread. The agent parses L7 batches at SCHED_IDLE: that work
  * then runs only on CPU time the workload leaves idle and never preempts it, while flows,
  * metrics and the API run at the normal class (docs/resources.md).
+ *
+ * A thread at SCHED_IDLE on CPUs the workload saturates gets almost no time, so it could not
+ * even reach the point where it goes back to the normal class: the API once stalled for the
+ * whole of a 10 s load. A watchdog thread therefore brings the watched thread back to
+ * SCHED_OTHER once it has been idle-class for longer than a limit.
  */
 /* SCHED_IDLE is a GNU extension in <sched.h>. */
 #define _GNU_SOURCE
 #include "common.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <sched.h>
+#include <stdatomic.h>
+#include <time.h>
+#include <unistd.h>
+
+/* CLOCK_MONOTONIC ns when the watched thread last entered SCHED_IDLE; 0 while it is not there. */
+static _Atomic int64_t idle_since_ns;
+static _Atomic int64_t watchdog_limit_ns;
+static _Atomic uint64_t promotions;
+static pid_t watched_tid;
+static bool watchdog_started;
+
+static int64_t monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static int set_class(pid_t tid, bool idle)
+{
+	struct sched_param param = { .sched_priority = 0 };
+
+	return sched_setscheduler(tid, idle ? SCHED_IDLE : SCHED_OTHER, &param);
+}
+
+static void *watchdog_main(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		int64_t limit = atomic_load(&watchdog_limit_ns);
+		struct timespec nap = { .tv_sec = limit / 2 / 1000000000, .tv_nsec = limit / 2 % 1000000000 };
+		int64_t since;
+
+		nanosleep(&nap, NULL);
+		since = atomic_load(&idle_since_ns);
+		/* The exchange fails if the thread left (0) or started another slice meanwhile. */
+		if (since != 0 && monotonic_ns() - since >= limit &&
+		    atomic_compare_exchange_strong(&idle_since_ns, &since, 0) && set_class(watched_tid, false) == 0)
+			atomic_fetch_add(&promotions, 1);
+	}
+	return NULL;
+}
 
 /*
  * threadSetIdle(idle, tid = 0): SCHED_IDLE for a thread of this process (0: the calling one),
@@ -16,9 +65,8 @@
  */
 static napi_value thread_set_idle(napi_env env, napi_callback_info info)
 {
-	struct sched_param param = { .sched_priority = 0 };
 	int64_t tid = 0;
-	bool idle;
+	bool idle, watched;
 	size_t argc = 2;
 	napi_value argv[2];
 
@@ -30,15 +78,69 @@ static napi_value thread_set_idle(napi_env env, napi_callback_info info)
 		return NULL;
 	if (argc > 1 && !sonde_arg_int64(env, argv[1], &tid, "tid"))
 		return NULL;
+	watched = watchdog_started && (tid == 0 ? gettid() : (pid_t)tid) == watched_tid;
+	/*
+	 * The clock starts before the class changes: once at SCHED_IDLE, the thread may not run
+	 * again for a long time, so nothing may be left to do after the switch.
+	 */
+	if (watched)
+		atomic_store(&idle_since_ns, idle ? monotonic_ns() : 0);
 	/* Linux schedules threads: a tid names one (0: the caller). */
-	if (sched_setscheduler((pid_t)tid, idle ? SCHED_IDLE : SCHED_OTHER, &param) != 0) {
+	if (set_class((pid_t)tid, idle) != 0) {
+		if (watched)
+			atomic_store(&idle_since_ns, 0);
 		sonde_throw(env, "sched_setscheduler", errno, NULL);
 		return NULL;
 	}
 	return sonde_undefined(env);
 }
 
+/*
+ * idleWatchdog(limitMs): watches the calling thread from now on; while it is at SCHED_IDLE
+ * (entered through threadSetIdle) for longer than limitMs, it is put back to SCHED_OTHER.
+ * Calling again changes the limit. The watchdog thread is named sonde-watchdog.
+ */
+static napi_value idle_watchdog(napi_env env, napi_callback_info info)
+{
+	int64_t limit_ms;
+	pthread_attr_t attr;
+	pthread_t thread;
+	int err;
+	SONDE_ARGS(1);
+
+	if (argc < 1 || !sonde_arg_int64(env, argv[0], &limit_ms, "limitMs"))
+		return argc < 1 ? (sonde_throw_type(env, "idleWatchdog(limitMs)"), NULL) : NULL;
+	if (limit_ms < 1 || limit_ms > 60000) {
+		sonde_throw_type(env, "idleWatchdog: limitMs must be 1..60000");
+		return NULL;
+	}
+	atomic_store(&watchdog_limit_ns, limit_ms * 1000000);
+	if (watchdog_started)
+		return sonde_undefined(env);
+	watched_tid = gettid();
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	err = pthread_create(&thread, &attr, watchdog_main, NULL);
+	pthread_attr_destroy(&attr);
+	if (err != 0) {
+		sonde_throw(env, "pthread_create", err, NULL);
+		return NULL;
+	}
+	pthread_setname_np(thread, "sonde-watchdog");
+	watchdog_started = true;
+	return sonde_undefined(env);
+}
+
+/* idlePromotions(): how many times the watchdog brought the watched thread back. */
+static napi_value idle_promotions(napi_env env, napi_callback_info info)
+{
+	(void)info;
+	return sonde_int(env, (int64_t)atomic_load(&promotions));
+}
+
 void sonde_init_sched(napi_env env, napi_value exports)
 {
 	sonde_register(env, exports, "threadSetIdle", thread_set_idle);
+	sonde_register(env, exports, "idleWatchdog", idle_watchdog);
+	sonde_register(env, exports, "idlePromotions", idle_promotions);
 }

@@ -10,8 +10,9 @@ import { TlsPlaintext } from '../correlate/tls-plaintext.js';
 import type { DecodeProblem } from '../decode/batch.js';
 import { decodeL7Batch, type L7Event } from '../decode/l7-events.js';
 import { BoundedQueue } from '../lib/bounded-queue.js';
-import { atIdleClass } from '../kernel/thread-class.js';
+import { atIdleClass, idlePromotions, startIdleWatchdog } from '../kernel/thread-class.js';
 import { IdleRunner, mayLeaveIdleClass } from './idle-parsing.js';
+import { SlicedBatches } from './sliced-batches.js';
 import { readPrivileges } from '../capture/doctor/system-facts.js';
 
 export interface L7PipelineOptions {
@@ -49,6 +50,10 @@ export interface L7PipelineOptions {
 const SWEEP_INTERVAL_MS = 50;
 /** Kernel tallies reach metrics one to two of these after their exchange. */
 const TALLY_INTERVAL_MS = 1000;
+/** Wall time one parse slice may take before the event loop's turn. */
+const PARSE_SLICE_MS = 10;
+/** Longest time the thread stays at SCHED_IDLE before the watchdog brings it back. */
+const IDLE_WATCHDOG_MS = 250;
 
 /**
  * capture (cgroup_skb, TLS uprobes) -> decode -> queue "l7-segments" -> TLS plaintext tied to
@@ -73,8 +78,10 @@ export class L7Pipeline {
   /** The last batch was cut short: segments still wait in the ring (a backlog). */
   #behind = false;
   readonly #idle: IdleRunner;
+  readonly #batches: SlicedBatches;
+  readonly #watchdog: boolean;
 
-  private constructor(probes: L7Probes, queue: BoundedQueue<L7Event>, connections: L7Connections, tlsPlaintext: TlsPlaintext, tls: TlsDiscovery | null, unsubscribe: () => void, problems: ReadonlyMap<DecodeProblem, number>, clock: MonotonicClock, idle: IdleRunner, options: L7PipelineOptions) {
+  private constructor(probes: L7Probes, queue: BoundedQueue<L7Event>, connections: L7Connections, tlsPlaintext: TlsPlaintext, tls: TlsDiscovery | null, unsubscribe: () => void, problems: ReadonlyMap<DecodeProblem, number>, clock: MonotonicClock, idle: IdleRunner, batches: SlicedBatches, options: L7PipelineOptions) {
     this.probes = probes;
     this.queue = queue;
     this.connections = connections;
@@ -84,11 +91,14 @@ export class L7Pipeline {
     this.decodeProblems = problems;
     this.#clock = clock;
     this.#idle = idle;
+    this.#batches = batches;
+    this.#watchdog = idle.enabled;
     // Sweeps hand over exchanges too (those that waited for their owner, or for a close); with
     // nothing to walk, one is not worth two scheduler calls.
     const sweep = (): void => {
       const now = clock.nowMonotonicNs();
-      connections.sweep(now, this.#behind ? connections.newestSegmentNs : now);
+      const behind = this.#behind || batches.backlog > 0;
+      connections.sweep(now, behind ? connections.newestSegmentNs : now);
     };
     this.#sweep = setInterval(() => (connections.pending === 0 ? sweep() : idle.run(sweep)), SWEEP_INTERVAL_MS);
     this.#sweep.unref();
@@ -138,16 +148,30 @@ export class L7Pipeline {
       idleWanted = false;
       options.onError?.(new Error('l7.parse_priority: idle needs CAP_SYS_NICE (to return to the normal class after each batch); parsing at the normal class'));
     }
+    if (idleWanted) {
+      try {
+        startIdleWatchdog(IDLE_WATCHDOG_MS);
+      } catch (err) {
+        idleWanted = false;
+        options.onError?.(new Error(`l7.parse_priority: idle needs its watchdog thread, parsing at the normal class: ${(err as Error).message}`));
+      }
+    }
     const idle = new IdleRunner(idleWanted, atIdleClass, (e) => options.onError?.(e));
-    const onBatch = (batch: RawBatch): void => {
-      if (pipeline !== undefined) pipeline.#behind = !batch.drained;
-      idle.run(() => {
-        decodeL7Batch(batch, (s) => queue.push(s), (p) => problems.set(p, (problems.get(p) ?? 0) + 1));
-        // Parsed before the next batch is taken: after a stall the native queue hands over its
-        // batches back to back, and they must wait in the kernel's ring (which sheds to tallies
-        // when half full), not overflow this queue.
+    const batches = new SlicedBatches({
+      runSlice: (work) => idle.run(work),
+      sliceMs: PARSE_SLICE_MS,
+      handle: (batch, from, to) => {
+        decodeL7Batch(batch, (s) => queue.push(s), (p) => problems.set(p, (problems.get(p) ?? 0) + 1), from, to);
+        // Parsed before the next records are taken: after a stall the native queue hands over
+        // its batches back to back, and they must wait in the kernel's ring (which sheds to
+        // tallies when half full), not overflow this queue.
         queue.drain();
-      });
+      },
+    });
+    const onBatch = (batch: RawBatch, release: () => void): boolean => {
+      if (pipeline !== undefined) pipeline.#behind = !batch.drained;
+      batches.add(batch, release);
+      return true;
     };
     const probes = options.loaded !== undefined
       ? options.loaded.attach(onBatch)
@@ -175,13 +199,23 @@ export class L7Pipeline {
         options.onError?.(err);
       }
     }
-    pipeline = new L7Pipeline(probes, queue, connections, plaintext, tls, unsubscribe, problems, clock, idle, options);
+    pipeline = new L7Pipeline(probes, queue, connections, plaintext, tls, unsubscribe, problems, clock, idle, batches, options);
     return pipeline;
   }
 
   /** Whether L7 work runs at SCHED_IDLE now (it falls back to the normal class on a failed switch). */
   get parsesAtIdle(): boolean {
     return this.#idle.enabled;
+  }
+
+  /** Parse slices run so far (sliced-batches.ts). */
+  get parseSlices(): number {
+    return this.#batches.slices;
+  }
+
+  /** Times the watchdog ended an idle-class slice that waited too long for CPU time. */
+  get parsePromotions(): number {
+    return this.#idle.enabled || this.#watchdog ? idlePromotions() : 0;
   }
 
   /** TCP reported this connection closed (from the flow probes). */
@@ -194,8 +228,11 @@ export class L7Pipeline {
     clearInterval(this.#tallyTimer);
     this.#unsubscribe();
     this.tls?.stop();
+    // Segments already taken are parsed before the last tallies (they may name their routes).
+    this.#batches.flush();
     this.#drainTallies(true);
     this.probes.close();
+    this.#batches.flush();
     this.queue.drain();
     this.connections.flushAll(this.#clock.nowMonotonicNs());
   }

@@ -31,6 +31,8 @@ export function registerSelfMetrics(registry: MetricRegistry, flows: FlowPipelin
   const l7Tallied = registry.counter({ name: 'sonde_l7_exchanges_tallied_total', help: 'Exchanges of paused (over-budget) connections counted in the kernel: in the metrics, without records.', labelNames: [] as const });
   const l7SegmentBudget = registry.gauge({ name: 'sonde_l7_segment_budget', help: 'L7 segments per second (whole host) the kernel hands user space at most: l7.max_segments_per_second (past it, and while the agent is behind, connections are shed to kernel tallies).', labelNames: [] as const });
   const l7TallyDropped = registry.counter({ name: 'sonde_l7_tally_dropped_total', help: 'Exchanges of paused connections not counted because the kernel tally map was full.', labelNames: [] as const });
+  const l7ParseSlices = registry.counter({ name: 'sonde_l7_parse_slices_total', help: 'Slices of L7 parsing (each at most ~10 ms of wall time, at SCHED_IDLE with l7.parse_priority idle), with a turn of the event loop between two.', labelNames: [] as const });
+  const l7ParsePromotions = registry.counter({ name: 'sonde_l7_parse_promotions_total', help: 'Times the idle-class parser had waited past 250 ms for idle CPU time and was put back at the normal class to end its slice (the workload kept every CPU busy).', labelNames: [] as const });
   const tlsAttachFailures = registry.counter({ name: 'sonde_tls_attach_failures_total', help: 'Binaries whose TLS functions could not be probed.', labelNames: [] as const });
 
   const last = new Map<string, number>();
@@ -65,6 +67,8 @@ export function registerSelfMetrics(registry: MetricRegistry, flows: FlowPipelin
       advance('l7.shed.connections', k.connectionsShed, (d) => l7ConnectionsShed.inc({}, d));
       advance('l7.tallied', k.exchangesTallied, (d) => l7Tallied.inc({}, d));
       if (l7.segmentsPerSecond !== null) l7SegmentBudget.set({}, l7.segmentsPerSecond);
+      advance('l7.parse.slices', l7.parseSlices, (d) => l7ParseSlices.inc({}, d));
+      advance('l7.parse.promotions', l7.parsePromotions, (d) => l7ParsePromotions.inc({}, d));
       advance('l7.tally.dropped', k.tallyDropped, (d) => l7TallyDropped.inc({}, d));
       l7Connections.set({}, l7.connections.size);
       advance('l7.datagrams', k.datagramsCaptured, (d) => l7Datagrams.inc({}, d));

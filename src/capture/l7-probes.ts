@@ -2,7 +2,7 @@ import { BpfObject } from '../kernel/bpf-object.js';
 import { bpfObjectPath } from '../kernel/package-root.js';
 import { possibleCpus } from '../kernel/cpus.js';
 import type { Link } from '../kernel/link.js';
-import type { RawBatch, RingBuffer } from '../kernel/ring-buffer.js';
+import type { BatchHandler, RingBuffer } from '../kernel/ring-buffer.js';
 import { L7_STATS_SIZE, readL7Stats, readL7Tally, readL7TallyKey, type L7Stats, type L7Tally, type L7TallyKey } from '../decode/generated/l7.js';
 import { readCgroup2Mount } from './doctor/system-facts.js';
 import { sumPerCpuStats } from './per-cpu-stats.js';
@@ -30,7 +30,7 @@ export interface L7ProbeOptions {
    * the socket tracepoints that tie TLS objects to sockets. Default false.
    */
   tls?: boolean;
-  onBatch: (batch: RawBatch) => void;
+  onBatch: BatchHandler;
 }
 
 /** The socket programs; everything else in the object is TLS. */
@@ -50,13 +50,13 @@ const viewOf = (b: Buffer): DataView => new DataView(b.buffer, b.byteOffset, b.b
 export interface LoadedL7Probes {
   readonly object: BpfObject;
   /** Creates the ring buffer consumer and attaches the programs. On failure the object is closed. */
-  attach(onBatch: (batch: RawBatch) => void): L7Probes;
+  attach(onBatch: BatchHandler): L7Probes;
 }
 
 /** Opened with its settings; attach after the load, saying why TLS is off when it was wanted. */
 interface OpenedL7Object {
   readonly object: BpfObject;
-  attach(onBatch: (batch: RawBatch) => void, tlsUnavailable?: string | null): L7Probes;
+  attach(onBatch: BatchHandler, tlsUnavailable?: string | null): L7Probes;
 }
 
 /** cgroup_skb ingress + egress at the cgroup v2 root: every TCP segment and DNS datagram of every process. */
@@ -175,7 +175,7 @@ export class L7Probes {
       object.close();
       throw explainBpfFailure(L7Probes.#what(tls), err);
     }
-    const attach = (onBatch: (batch: RawBatch) => void, tlsUnavailable: string | null = null): L7Probes => {
+    const attach = (onBatch: BatchHandler, tlsUnavailable: string | null = null): L7Probes => {
       try {
         // At most four batches (of at most 1 MiB each) ahead of the parser, and a turn of the event
         // loop between them (flows, metrics and the API must not wait behind a backlog). A burst

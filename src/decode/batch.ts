@@ -3,17 +3,20 @@ import type { RawBatch } from '../kernel/ring-buffer.js';
 export type DecodeProblem = 'truncated' | 'unknown-type' | 'bad-family';
 
 /**
- * Runs `decode` over every record of a ring-buffer batch: records go to `emit`, refused ones
- * are counted by problem, never thrown. One DataView per batch, none per record.
+ * Runs `decode` over the records [from, to) of a ring-buffer batch (all by default): records go
+ * to `emit`, refused ones are counted by problem, never thrown. One DataView per call, none per
+ * record.
  */
 export function decodeBatch<T>(
   batch: RawBatch,
   decode: (view: DataView, at: number, length: number) => T | DecodeProblem,
   emit: (event: T) => void,
   problem: (p: DecodeProblem) => void,
+  from = 0,
+  to = batch.count,
 ): void {
   const view = new DataView(batch.buffer);
-  for (let i = 0; i < batch.count; i++) {
+  for (let i = Math.max(0, from); i < Math.min(to, batch.count); i++) {
     const at = batch.index[i * 2] ?? 0;
     const length = batch.index[i * 2 + 1] ?? 0;
     if (at + length > batch.buffer.byteLength) { problem('truncated'); continue; }

@@ -207,6 +207,6 @@ function decodeTlsBind(view: DataView, at: number, length: number): L7TlsBind | 
   };
 }
 
-export function decodeL7Batch(batch: RawBatch, emit: (event: L7Event) => void, problem: (p: DecodeProblem) => void): void {
-  decodeBatch(batch, decodeL7Record, emit, problem);
+export function decodeL7Batch(batch: RawBatch, emit: (event: L7Event) => void, problem: (p: DecodeProblem) => void, from = 0, to = batch.count): void {
+  decodeBatch(batch, decodeL7Record, emit, problem, from, to);
 }

@@ -45,6 +45,8 @@ export interface NativeAddon {
   closeFd(fd: number): void;
   /** SCHED_IDLE for the calling thread (true), or back to SCHED_OTHER (false). */
   threadSetIdle(idle: boolean, tid?: number): void;
+  idleWatchdog(limitMs: number): void;
+  idlePromotions(): number;
 }
 
 let loaded: NativeAddon | undefined;

@@ -12,7 +12,12 @@ export interface RawBatch {
   drained: boolean;
 }
 
-export type BatchHandler = (batch: RawBatch) => void;
+/**
+ * Takes a batch. Returning true keeps it: the handler then calls `release` once done with it (in
+ * acknowledged mode the batch counts against the queue depth until then). Otherwise it is
+ * released when the handler returns.
+ */
+export type BatchHandler = (batch: RawBatch, release: () => void) => boolean | void;
 
 /** Consumes a BPF ring buffer on a native thread; `onBatch` runs on the JS thread. */
 export class RingBuffer {
@@ -28,10 +33,17 @@ export class RingBuffer {
   constructor(name: string, mapFd: number, onBatch: BatchHandler, intervalMs = 0, queueDepth = 16, yieldBetweenBatches = false) {
     this.name = name;
     this.#handle = native().ringbufOpen(mapFd, (buffer, index, drained) => {
-      try {
-        onBatch({ buffer, index, count: index.length / 2, drained });
-      } finally {
+      let released = false;
+      const release = (): void => {
+        if (released) return;
+        released = true;
         if (yieldBetweenBatches) setImmediate(() => this.#release());
+      };
+      let kept = false;
+      try {
+        kept = onBatch({ buffer, index, count: index.length / 2, drained }, release) === true;
+      } finally {
+        if (!kept) release();
       }
     }, intervalMs, queueDepth, yieldBetweenBatches);
   }

@@ -20,3 +20,18 @@ export function atIdleClass<T>(work: () => T): T {
 export function setThreadIdle(tid: number): void {
   native().threadSetIdle(true, tid);
 }
+
+/**
+ * From now on, the calling thread is put back at SCHED_OTHER whenever it has been at SCHED_IDLE
+ * (through atIdleClass) for longer than `limitMs`: on CPUs the workload saturates, an idle-class
+ * thread gets almost no time and would otherwise hold up everything else it runs (timers, the
+ * API) until the load ends. A native thread named sonde-watchdog does it.
+ */
+export function startIdleWatchdog(limitMs: number): void {
+  native().idleWatchdog(limitMs);
+}
+
+/** How many times the watchdog brought the thread back to the normal class. */
+export function idlePromotions(): number {
+  return native().idlePromotions();
+}
