@@ -208,6 +208,14 @@ export class L7Pipeline {
     return this.#idle.enabled;
   }
 
+  /**
+   * Runs other deferrable work of this thread the way L7 parsing runs (at SCHED_IDLE, under the
+   * same watchdog, when parse_priority is idle): the store's writes.
+   */
+  runAsParsing(work: () => void): void {
+    this.#idle.run(work);
+  }
+
   /** Parse slices run so far (sliced-batches.ts). */
   get parseSlices(): number {
     return this.#batches.slices;

@@ -47,6 +47,8 @@ export async function runUp(config: SondeConfig): Promise<number> {
     maxSpanRowsPerSecond: config.store.maxSpanRowsPerSecond,
     maxFlowRowsPerSecond: config.store.maxFlowRowsPerSecond,
     logger: { warn: (m) => log.warn(m), info: (m) => log.info(m) },
+    // Records can wait: written like L7 parsing runs (at SCHED_IDLE by default), never preempting the workload.
+    runSlice: (work) => (l7 === null ? work() : l7.runAsParsing(work)),
   });
   const registry = new MetricRegistry({ maxSeriesPerMetric: config.metrics.maxSeriesPerMetric, onCollectHookError: (e) => log.warn(`metrics: ${(e as Error).message}`) });
   const recent = new RecentFlows(config.flows.recentLimit);

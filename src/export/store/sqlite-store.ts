@@ -43,6 +43,7 @@ export class SqliteStore {
   readonly #now: () => number;
   readonly #buffer: RecordBuffer;
   readonly #sliceBudgetMs: number;
+  readonly #runSlice: (work: () => void) => void;
   readonly #retentionIntervalMs: number;
   readonly #rollupIntervalMs: number;
   readonly #acc = new RollupAccumulator(ROLLUP_KINDS);
@@ -90,6 +91,7 @@ export class SqliteStore {
     this.#now = options.now ?? Date.now;
     this.#buffer = new RecordBuffer(options.bufferCapacity ?? DEFAULT_BUFFER_CAPACITY);
     this.#sliceBudgetMs = options.sliceBudgetMs ?? 50;
+    this.#runSlice = options.runSlice ?? ((work) => work());
     this.#retentionIntervalMs = options.retentionIntervalMs ?? 2000;
     this.#rollupIntervalMs = options.rollupIntervalMs ?? DEFAULT_ROLLUP_INTERVAL_MS;
     this.#settings = {
@@ -104,7 +106,7 @@ export class SqliteStore {
     const store = new SqliteStore(options);
     store.#openInitial();
     if (options.timers !== false) {
-      store.#timer = setInterval(() => store.#tick(), options.flushIntervalMs ?? 200);
+      store.#timer = setInterval(() => store.#runSlice(() => store.#tick()), options.flushIntervalMs ?? 200);
       store.#timer.unref();
     }
     return store;
@@ -366,7 +368,7 @@ export class SqliteStore {
       this.#draining = true;
       setImmediate(() => {
         this.#draining = false;
-        this.#tick();
+        this.#runSlice(() => this.#tick());
       });
       return;
     }
