@@ -89,6 +89,27 @@ describe('SqliteStore: writing', () => {
     store.close();
   });
 
+  it('runs its timer-driven writes through runSlice (sonde up: at SCHED_IDLE)', async () => {
+    let allowed = false;
+    let slices = 0;
+    const { store } = open(':memory:', {
+      timers: true,
+      flushIntervalMs: 10,
+      runSlice: (work) => {
+        slices++;
+        if (allowed) work();
+      },
+    });
+    for (let i = 0; i < 10; i++) store.add(testSpan(T0 - i));
+    await new Promise((r) => setTimeout(r, 100));
+    assert.ok(slices > 0, 'the timer asked for slices');
+    assert.equal(store.stats.rows.spans, 0, 'nothing was written outside a slice');
+    allowed = true;
+    for (let waited = 0; store.stats.rows.spans < 10 && waited < 5000; waited += 10) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(store.stats.rows.spans, 10);
+    store.close();
+  });
+
   it('writes rollups at their own interval, all of them on flush', async () => {
     const { store } = open(':memory:', { timers: true, flushIntervalMs: 10, rollupIntervalMs: 60_000 });
     store.add(testSpan(T0 - 1000));
