@@ -79,6 +79,7 @@ export class L7Pipeline {
   #behind = false;
   readonly #idle: IdleRunner;
   readonly #batches: SlicedBatches;
+  /** The watchdog runs (it started with idle parsing, and stays if parsing falls back). */
   readonly #watchdog: boolean;
 
   private constructor(probes: L7Probes, queue: BoundedQueue<L7Event>, connections: L7Connections, tlsPlaintext: TlsPlaintext, tls: TlsDiscovery | null, unsubscribe: () => void, problems: ReadonlyMap<DecodeProblem, number>, clock: MonotonicClock, idle: IdleRunner, batches: SlicedBatches, options: L7PipelineOptions) {
@@ -223,7 +224,7 @@ export class L7Pipeline {
 
   /** Times the watchdog ended an idle-class slice that waited too long for CPU time. */
   get parsePromotions(): number {
-    return this.#idle.enabled || this.#watchdog ? idlePromotions() : 0;
+    return this.#watchdog ? idlePromotions() : 0;
   }
 
   /** TCP reported this connection closed (from the flow probes). */
