@@ -38,6 +38,13 @@ describe('IdleRunner', () => {
     assert.match(errors[0] ?? '', /l7\.parse_priority: idle stopped.*EPERM/);
     assert.equal(runner.enabled, false);
   });
+  it('work that throws: the error reaches the caller, idle stays on, the thread is switched back', () => {
+    const calls: string[] = [];
+    const runner = new IdleRunner(true, (work) => { calls.push('idle'); try { work(); } finally { calls.push('back'); } }, () => assert.fail('not a switch error'));
+    assert.throws(() => runner.run(() => { throw new Error('parser bug'); }), /parser bug/);
+    assert.deepEqual(calls, ['idle', 'back']);
+    assert.equal(runner.enabled, true);
+  });
   it('a failed switch back: the work ran once and is not repeated', () => {
     const calls: string[] = [];
     const runner = new IdleRunner(true, (work) => { work(); throw new Error('back failed'); }, () => {});

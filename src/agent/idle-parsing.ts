@@ -37,12 +37,20 @@ export class IdleRunner {
       return;
     }
     let started = false;
+    let workFailed = false;
     try {
       this.#atIdle(() => {
         started = true;
-        work();
+        try {
+          work();
+        } catch (err) {
+          workFailed = true;
+          throw err;
+        }
       });
     } catch (err) {
+      // The work's own error is the caller's; only a failed switch turns idle parsing off.
+      if (workFailed) throw err;
       this.#enabled = false;
       this.#onError(new Error(`l7.parse_priority: idle stopped, parsing at the normal class: ${(err as Error).message}`));
       if (!started) work();

@@ -97,9 +97,13 @@ export class L7Pipeline {
     // Sweeps hand over exchanges too (those that waited for their owner, or for a close); with
     // nothing to walk, one is not worth two scheduler calls.
     const sweep = (): void => {
-      const now = clock.nowMonotonicNs();
-      const behind = this.#behind || batches.backlog > 0;
-      connections.sweep(now, behind ? connections.newestSegmentNs : now);
+      try {
+        const now = clock.nowMonotonicNs();
+        const behind = this.#behind || batches.backlog > 0;
+        connections.sweep(now, behind ? connections.newestSegmentNs : now);
+      } catch (err) {
+        options.onError?.(err);
+      }
     };
     this.#sweep = setInterval(() => (connections.pending === 0 ? sweep() : idle.run(sweep)), SWEEP_INTERVAL_MS);
     this.#sweep.unref();
@@ -147,7 +151,7 @@ export class L7Pipeline {
     let idleWanted = options.parseAtIdle ?? false;
     if (idleWanted && !mayLeaveIdleClass(readPrivileges())) {
       idleWanted = false;
-      options.onError?.(new Error('l7.parse_priority: idle needs CAP_SYS_NICE (to return to the normal class after each batch); parsing at the normal class'));
+      options.onError?.(new Error('l7.parse_priority: idle needs CAP_SYS_NICE (to return to the normal class after each parse slice); parsing at the normal class'));
     }
     if (idleWanted) {
       try {
@@ -161,6 +165,7 @@ export class L7Pipeline {
     const batches = new SlicedBatches({
       runSlice: (work) => idle.run(work),
       sliceMs: PARSE_SLICE_MS,
+      onError: (err) => options.onError?.(err),
       handle: (batch, from, to) => {
         decodeL7Batch(batch, (s) => queue.push(s), (p) => problems.set(p, (problems.get(p) ?? 0) + 1), from, to);
         // Parsed before the next records are taken: after a stall the native queue hands over

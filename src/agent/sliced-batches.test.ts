@@ -84,6 +84,30 @@ describe('SlicedBatches', () => {
     assert.equal(released, 1);
   });
 
+  it('a handler that throws loses its records only: the rest are handled and the batch released', () => {
+    const h = harness(10, 0.001);
+    let released = 0;
+    let calls = 0;
+    const errors: string[] = [];
+    const sliced = new SlicedBatches({
+      sliceMs: 10,
+      onError: (e) => errors.push((e as Error).message),
+      schedule: (next) => h.scheduled.push(next),
+      runSlice: (work) => work(),
+      handle: (_batch, from, to) => {
+        calls++;
+        h.handled.push([from, to]);
+        if (from === 0) throw new Error('parser bug');
+      },
+    });
+    sliced.add(batchOf(200), () => released++);
+    assert.deepEqual(errors, ['parser bug']);
+    while (h.scheduled.length > 0) h.scheduled.shift()!();
+    assert.deepEqual(h.handled, [[0, 64], [64, 128], [128, 192], [192, 200]]);
+    assert.equal(calls, 4);
+    assert.equal(released, 1);
+  });
+
   it('rejects a slice length that is not positive', () => {
     assert.throws(() => new SlicedBatches({ sliceMs: 0, runSlice: (w) => w(), handle: () => {} }), /sliceMs must be positive, got 0/);
   });

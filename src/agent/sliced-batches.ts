@@ -14,8 +14,9 @@ export const RECORDS_PER_CHECK = 64;
 export interface SlicedBatchesOptions {
   /** Runs one slice's work (at SCHED_IDLE when idle parsing is on). */
   runSlice: (work: () => void) => void;
-  /** Handles records [from, to) of a batch. Must not throw. */
+  /** Handles records [from, to) of a batch. What it throws goes to onError; those records are lost. */
   handle: (batch: RawBatch, from: number, to: number) => void;
+  onError?: (err: unknown) => void;
   /** Wall time a slice may take before the event loop gets a turn. */
   sliceMs: number;
   now?: () => number;
@@ -69,26 +70,35 @@ export class SlicedBatches {
     this.#scheduled = false;
     this.#slices++;
     const deadline = this.#now() + this.#options.sliceMs;
-    this.#options.runSlice(() => {
-      while (this.#pending.length > 0) {
-        this.#step();
-        if (this.#now() >= deadline) break;
+    try {
+      this.#options.runSlice(() => {
+        while (this.#pending.length > 0) {
+          this.#step();
+          if (this.#now() >= deadline) break;
+        }
+      });
+    } catch (err) {
+      // Never out of a ring-buffer callback or an immediate: that would end the agent.
+      this.#options.onError?.(err);
+    } finally {
+      // Even after a handler's error: the records behind it still get their turn.
+      if (this.#pending.length > 0 && !this.#scheduled) {
+        this.#scheduled = true;
+        this.#schedule(() => this.#slice());
       }
-    });
-    if (this.#pending.length > 0 && !this.#scheduled) {
-      this.#scheduled = true;
-      this.#schedule(() => this.#slice());
     }
   }
 
+  /** Moves past the records before handling them: a handler that throws loses those, never loops. */
   #step(): void {
     const head = this.#pending[0]!;
-    const to = Math.min(head.next + RECORDS_PER_CHECK, head.batch.count);
-    this.#options.handle(head.batch, head.next, to);
+    const from = head.next;
+    const to = Math.min(from + RECORDS_PER_CHECK, head.batch.count);
     head.next = to;
     if (to >= head.batch.count) {
       this.#pending.shift();
       head.release();
     }
+    this.#options.handle(head.batch, from, to);
   }
 }
