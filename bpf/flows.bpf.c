@@ -54,8 +54,26 @@ struct {
 	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, int);
-	__type(value, __u8);
+	__type(value, __u64); /* 64 bits: the only width atomic exchange has at clang's default BPF CPU */
 } flow_unclaimed SEC(".maps");
+
+/*
+ * Markers at 1: accepted sockets neither claimed nor closed yet. While there are none (a host
+ * whose connections are long-lived), flow_first_read returns before its socket-local lookup.
+ * Every 1 -> 0 of a marker is an exchange, so claim and close never both count one down.
+ */
+__s64 unclaimed_sockets = 0;
+
+/* Clears a socket's marker; true if it was set (the caller then owns that unit of the count). */
+static __always_inline bool unmark_unclaimed(const struct sock *sk)
+{
+	__u64 *unclaimed = bpf_sk_storage_get(&flow_unclaimed, (struct sock *)sk, 0, 0);
+
+	if (!unclaimed || !*unclaimed || __sync_lock_test_and_set(unclaimed, 0) == 0)
+		return false;
+	__sync_fetch_and_add(&unclaimed_sockets, -1);
+	return true;
+}
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -136,10 +154,10 @@ static __always_inline void begin_flow(const struct sock *sk, __u64 key, __u8 di
 		if (s)
 			s->table_full++;
 	} else if (!owner_on_cpu) {
-		__u8 *unclaimed = bpf_sk_storage_get(&flow_unclaimed, (struct sock *)sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+		__u64 *unclaimed = bpf_sk_storage_get(&flow_unclaimed, (struct sock *)sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
 
-		if (unclaimed)
-			*unclaimed = 1;
+		if (unclaimed && __sync_lock_test_and_set(unclaimed, 1) == 0)
+			__sync_fetch_and_add(&unclaimed_sockets, 1);
 	}
 	if (owner_on_cpu)
 		emit_open(state.cookie, direction, state.pid, state.comm);
@@ -275,6 +293,9 @@ int BPF_PROG(flow_set_state, const struct sock *sk, const int old_state, const i
 	case SONDE_TCP_CLOSE:
 		if (old_state != SONDE_TCP_LISTEN)
 			emit_close(sk, key, family, old_state);
+		/* Closed before its first read: no longer waiting to be claimed. */
+		if (*(volatile __s64 *)&unclaimed_sockets > 0)
+			unmark_unclaimed(sk);
 		break;
 	}
 	return 0;
@@ -331,12 +352,12 @@ int BPF_PROG(flow_first_read, struct sock *sk)
 	struct sonde_flow_state *state;
 	struct sonde_flow_stats *s;
 	__u64 pid_tgid;
-	__u8 *unclaimed = bpf_sk_storage_get(&flow_unclaimed, sk, 0, 0);
 
-	if (!unclaimed || !*unclaimed)
+	if (*(volatile __s64 *)&unclaimed_sockets <= 0)
 		return 0;
 	/* Cleared, not deleted: a delete (unlink, RCU free) cost more than the rest of the claim. */
-	*unclaimed = 0;
+	if (!unmark_unclaimed(sk))
+		return 0;
 	state = bpf_map_lookup_elem(&flow_table, &key);
 	if (!state || state->pid != 0 || state->direction != FLOW_DIRECTION_INBOUND)
 		return 0;

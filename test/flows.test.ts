@@ -72,6 +72,29 @@ describe('TCP flows from tracepoints', () => {
     });
   }
 
+  it('accepted sockets closed before any read do not stop later ones from being claimed', async (t) => {
+    if (!requireKernel(t) || !pipeline) return;
+    // flow_first_read skips its lookup while no accepted socket waits for its first read; each
+    // of these is marked at accept and must be unmarked by its close, or the count goes wrong.
+    const unread = [
+      'import socket',
+      "srv = socket.socket(); srv.bind(('127.0.0.1', 0)); srv.listen(64); port = srv.getsockname()[1]",
+      "clients = [socket.create_connection(('127.0.0.1', port)) for _ in range(20)]",
+      "[c.sendall(b'x') for c in clients]",
+      '[srv.accept()[0].close() for _ in range(20)]',
+      '[c.close() for c in clients]',
+      'print(port)',
+    ].join('\n');
+    const port = Number(execFileSync(PYTHON, ['-c', unread], { encoding: 'utf8', timeout: 30_000 }).trim());
+    await waitFor('the 20 unread inbound sockets closed', () => (records.filter((r) => r.local_port === port && r.direction === 'inbound').length >= 20 ? true : undefined));
+    const claimedBefore = pipeline.probes.kernelStats().ownersClaimed;
+    const run = xfer('4', 1000, 1000);
+    const { server } = await connection(run.server_port, run.client_port);
+    assert.equal(server.owner_source, 'accept');
+    assert.equal(server.pid, run.pid);
+    assert.ok(pipeline.probes.kernelStats().ownersClaimed > claimedBefore, 'the later socket was claimed at its first read');
+  });
+
   it('a connect to a closed port is a failed flow of the connecting process', async (t) => {
     if (!requireKernel(t)) return;
     const port = await freePort();
