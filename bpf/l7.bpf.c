@@ -826,6 +826,36 @@ __noinline int l7_tally(struct __sk_buff *skb, __u32 direction, __u32 payload_of
 	return 0;
 }
 
+/*
+ * Whether this segment is the socket's first with data in its direction, from TCP's own
+ * counters: data_segs_out already counts this segment (all of a GSO skb's), data_segs_in does not
+ * yet (the ingress hook runs before TCP takes the segment). A retransmitted first segment counts
+ * as a later one.
+ */
+static __always_inline bool first_data_segment(struct __sk_buff *skb, struct bpf_sock *sk, __u8 direction)
+{
+	struct bpf_tcp_sock *tp = bpf_tcp_sock(sk);
+	__u32 segs;
+
+	if (!tp)
+		return false;
+	if (direction == L7_DIRECTION_INGRESS)
+		return tp->data_segs_in == 0;
+	segs = skb->gso_segs > 1 ? skb->gso_segs : 1;
+	return tp->data_segs_out <= segs;
+}
+
+/* l7_detect on the segment's first bytes, before the socket has storage. */
+static __always_inline bool looks_like_protocol(struct __sk_buff *skb, struct bpf_sock *sk, __u32 payload_off, __u32 payload_len)
+{
+	__u8 head[L7_HEAD_BYTES] = {};
+	__u32 len = payload_len < L7_HEAD_BYTES ? payload_len : L7_HEAD_BYTES;
+
+	if (len < 1 || len > L7_HEAD_BYTES || bpf_skb_load_bytes(skb, payload_off, head, len))
+		return true; /* unreadable here: let the full path decide */
+	return l7_detect(head, payload_len, sk->src_port, bpf_ntohs(sk->dst_port), dns_port).protocol != L7_PROTOCOL_UNKNOWN;
+}
+
 static __always_inline int capture(struct __sk_buff *skb, __u8 direction)
 {
 	struct bpf_sock *sk = skb->sk;
@@ -874,7 +904,19 @@ static __always_inline int capture(struct __sk_buff *skb, __u8 direction)
 		return 1; /* no payload: ACK, SYN, FIN */
 	payload_len = skb->len - payload_off;
 
-	state = bpf_sk_storage_get(&l7_sockets, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	state = bpf_sk_storage_get(&l7_sockets, sk, 0, 0);
+	if (!state) {
+		/*
+		 * A socket's first data segment each way is its chance to be recognised, and one that
+		 * does not look like a protocol leaves no storage behind: a short connection that is
+		 * none (most of them, on a busy host) costs no allocation. A later segment without
+		 * storage (a connection open before sonde attached, or one that failed its first
+		 * segment) gets storage and the one chance per direction below.
+		 */
+		if (first_data_segment(skb, sk, direction) && !looks_like_protocol(skb, sk, payload_off, payload_len))
+			return 1;
+		state = bpf_sk_storage_get(&l7_sockets, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	}
 	if (!state || state->protocol == L7_PROTOCOL_IGNORED)
 		return 1;
 
