@@ -283,8 +283,11 @@ int BPF_PROG(flow_set_state, const struct sock *sk, const int old_state, const i
 		begin_flow(sk, key, FLOW_DIRECTION_INBOUND, false);
 		break;
 	case SONDE_TCP_ESTABLISHED:
-		/* Syncookie and fastopen children skip SYN_RECV on some paths. */
-		if (old_state == SONDE_TCP_SYN_RECV)
+		/*
+		 * Syncookie and fastopen children skip the traced SYN_RECV on some paths. The others
+		 * were begun there already: one lookup instead of a refused insert.
+		 */
+		if (old_state == SONDE_TCP_SYN_RECV && !bpf_map_lookup_elem(&flow_table, &key))
 			begin_flow(sk, key, FLOW_DIRECTION_INBOUND, false);
 		break;
 	case SONDE_TCP_LISTEN:
