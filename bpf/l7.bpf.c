@@ -770,6 +770,14 @@ static __always_inline bool redis_capture_pieces(struct __sk_buff *skb, struct l
  * time, and past the million-instruction limit before the hashes' inputs were laundered). It
  * finds the socket and its state again for that (two cheap lookups).
  */
+/* The segment's first bytes (up to L7_HEAD_BYTES; zeros past the payload) into `head`; false if unreadable. */
+static __always_inline bool load_head(struct __sk_buff *skb, __u32 payload_off, __u32 payload_len, __u8 head[L7_HEAD_BYTES])
+{
+	__u32 len = payload_len < L7_HEAD_BYTES ? payload_len : L7_HEAD_BYTES;
+
+	return len >= 1 && len <= L7_HEAD_BYTES && !bpf_skb_load_bytes(skb, payload_off, head, len);
+}
+
 __noinline int l7_tally(struct __sk_buff *skb, __u32 direction, __u32 payload_off, __u32 payload_len, __u64 now)
 {
 	struct l7_sock_state *state;
@@ -805,10 +813,9 @@ __noinline int l7_tally(struct __sk_buff *skb, __u32 direction, __u32 payload_of
 		struct sonde_l7_tally_key key = {};
 		struct l7_tally_identity id = {};
 		__u8 head[L7_HEAD_BYTES] = {};
-		__u32 head_len = payload_len < L7_HEAD_BYTES ? payload_len : L7_HEAD_BYTES;
 		__u64 latency = 0, count;
 
-		if (head_len < 1 || head_len > L7_HEAD_BYTES || bpf_skb_load_bytes(skb, payload_off, head, head_len))
+		if (!load_head(skb, payload_off, payload_len, head))
 			return 0;
 		count = tally_close(&state->pending, state->protocol, head, payload_len, now, &key, &latency);
 		if (count == 0)
@@ -849,9 +856,8 @@ static __always_inline bool first_data_segment(struct __sk_buff *skb, struct bpf
 static __always_inline bool looks_like_protocol(struct __sk_buff *skb, struct bpf_sock *sk, __u32 payload_off, __u32 payload_len)
 {
 	__u8 head[L7_HEAD_BYTES] = {};
-	__u32 len = payload_len < L7_HEAD_BYTES ? payload_len : L7_HEAD_BYTES;
 
-	if (len < 1 || len > L7_HEAD_BYTES || bpf_skb_load_bytes(skb, payload_off, head, len))
+	if (!load_head(skb, payload_off, payload_len, head))
 		return true; /* unreadable here: let the full path decide */
 	return l7_detect(head, payload_len, sk->src_port, bpf_ntohs(sk->dst_port), dns_port).protocol != L7_PROTOCOL_UNKNOWN;
 }
@@ -862,7 +868,7 @@ static __always_inline int capture(struct __sk_buff *skb, __u8 direction)
 	struct l7_sock_state *state;
 	struct sonde_l7_stats *s;
 	struct l7_scratch *scratch;
-	__u32 zero = 0, ip_len, tcp_off, payload_off, payload_len, head_len;
+	__u32 zero = 0, ip_len, tcp_off, payload_off, payload_len;
 	__u8 head[L7_HEAD_BYTES] = {};
 	__u8 doff_byte;
 	bool request, start;
@@ -934,8 +940,7 @@ static __always_inline int capture(struct __sk_buff *skb, __u8 direction)
 		}
 	}
 
-	head_len = payload_len < L7_HEAD_BYTES ? payload_len : L7_HEAD_BYTES;
-	if (head_len < 1 || head_len > L7_HEAD_BYTES || bpf_skb_load_bytes(skb, payload_off, head, head_len)) {
+	if (!load_head(skb, payload_off, payload_len, head)) {
 		if (s)
 			s->load_errors++;
 		return 1;
