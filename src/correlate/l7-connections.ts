@@ -81,6 +81,8 @@ interface Connection {
   senderPid: number;
   /** Exchanges of this connection in #waiting (so order is kept without scanning it). */
   waiting: number;
+  /** Deadline of its newest entry in #waiting: entries of one connection never overtake each other. */
+  waitUntilNs: number;
   /** The identity its last exchange got, for which owner, and when (see #connectionIdentity). */
   identity: ExchangeIdentity | null;
   identityOwner: { pid: number; comm: string } | undefined;
@@ -129,7 +131,9 @@ export class L7Connections {
   /**
    * Exchanges whose owner is not known yet. Flow events (connect/accept) arrive on another ring
    * buffer, drained on its own schedule, so a fast exchange can complete before its connection's
-   * open event is read: it waits here, at most #ownerWaitNs.
+   * open event is read: it waits here until #ownerWaitNs after its last segment, in kernel time.
+   * Parsing that lags behind capture (a saturated host) therefore does not make exchanges wait:
+   * an open event that old has been read already, or never will be.
    */
   #waiting: Waiting[] = [];
   readonly #ownerWaitNs: number;
@@ -310,6 +314,11 @@ export class L7Connections {
 
 
 
+  /** Owner not known, and its open event could still be on its way (see #waiting). */
+  #awaitsOwner(conn: Connection): boolean {
+    return this.#ownerOf(conn) === undefined && this.#clock.nowMonotonicNs() < conn.lastSeenNs + this.#ownerWaitNs;
+  }
+
   #ownerOf(conn: Connection): { pid: number; comm: string } | undefined {
     conn.owner ??= this.#flows.ownerOf(conn.cookie);
     return conn.owner;
@@ -414,6 +423,7 @@ export class L7Connections {
       owner: this.#flows.ownerOf(s.socketCookie),
       senderPid: s.senderPid,
       waiting: 0,
+      waitUntilNs: 0,
       identity: null,
       identityOwner: undefined,
       identityAtNs: 0,
@@ -458,9 +468,10 @@ export class L7Connections {
     for (const ex of exchanges) {
       this.stats.exchanges++;
       // Keep per-connection order: once one waits, later ones of the same connection wait too.
-      if (conn.waiting > 0 || this.#ownerOf(conn) === undefined) {
+      if (conn.waiting > 0 || this.#awaitsOwner(conn)) {
         conn.waiting++;
-        this.#waiting.push({ conn, ex, deadlineNs: this.#clock.nowMonotonicNs() + this.#ownerWaitNs });
+        conn.waitUntilNs = Math.max(conn.waitUntilNs, conn.lastSeenNs + this.#ownerWaitNs);
+        this.#waiting.push({ conn, ex, deadlineNs: conn.waitUntilNs });
       } else {
         this.#onExchange(this.#toExchange(conn, ex));
       }
