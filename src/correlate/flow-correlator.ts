@@ -72,7 +72,7 @@ export class FlowCorrelator {
    * Owners of connections that just closed, kept a few seconds: L7 records of a short
    * connection are often completed after its close event was processed.
    */
-  readonly #closedOwners = new ExpiringMap<number, SocketOwner>(CLOSED_OWNER_TTL_MS, MAX_OWNERS);
+  readonly #closedOwners = new ExpiringMap<SocketOwner>(CLOSED_OWNER_TTL_MS, MAX_OWNERS);
   readonly #startedMs: number;
   readonly #execListeners = new Set<(e: ExecKernelEvent) => void>();
 

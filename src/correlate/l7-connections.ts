@@ -145,7 +145,7 @@ export class L7Connections {
    * be flushed at the idle timeout: a close-delimited response or an unanswered request reported
    * 10 minutes late, and the connection held in memory until then.
    */
-  readonly #earlyCloses = new ExpiringMap<number, true>(EARLY_CLOSE_TTL_NS, MAX_EARLY_CLOSES);
+  readonly #earlyCloses = new ExpiringMap<true>(EARLY_CLOSE_TTL_NS, MAX_EARLY_CLOSES);
   #newestSegmentNs = 0;
 
   constructor(options: L7ConnectionsOptions) {
