@@ -70,7 +70,7 @@ describe('L7Connections: exchanges waiting for their owner', () => {
     assert.deepEqual(out.map((e) => [e.target, e.pid, e.comm]), [['/a', OWNER_PID, 'client']]);
   });
 
-  it('owner never reported: released once its wait is over, counted from its last segment', () => {
+  it('owner never reported: released once its wait is over', () => {
     const { conns, clock, out } = harness();
     clock.now = 10_000 * MS;
     exchange(conns, '/a', 10_000 * MS - 2 * MS);
@@ -82,12 +82,22 @@ describe('L7Connections: exchanges waiting for their owner', () => {
     assert.deepEqual(out.map((e) => [e.target, e.pid]), [['/a', WRITER_PID]]);
   });
 
-  it('parsing behind capture: an exchange older than the wait is passed on at once', () => {
+  // Parsing seconds behind capture (a saturated host): the close was read long ago.
+  it('connection already closed: passed on at once, its owner cannot come any more', () => {
     const { conns, clock, out } = harness();
     clock.now = 20_000 * MS;
-    // Its segments are 7 s old: the open event, if there was one, was read long ago.
-    exchange(conns, '/late', 13_000 * MS);
+    conns.segment(segment(request('/late'), { tsNs: 13_000 * MS }));
+    conns.closed(COOKIE, clock.now);
+    conns.segment(segment(RESPONSE, { egress: false, tsNs: 13_001 * MS }));
     assert.deepEqual(out.map((e) => [e.target, e.pid]), [['/late', WRITER_PID]]);
+  });
+
+  it('close read before any of its segments: passed on at once as well', () => {
+    const { conns, clock, out } = harness();
+    clock.now = 20_000 * MS;
+    conns.closed(COOKIE, clock.now);
+    exchange(conns, '/early-close', 13_000 * MS);
+    assert.deepEqual(out.map((e) => [e.target, e.pid]), [['/early-close', WRITER_PID]]);
   });
 
   it('order within a connection: a later exchange waits behind an earlier one, then both go in order', () => {

@@ -81,8 +81,6 @@ interface Connection {
   senderPid: number;
   /** Exchanges of this connection in #waiting (so order is kept without scanning it). */
   waiting: number;
-  /** Deadline of its newest entry in #waiting: entries of one connection never overtake each other. */
-  waitUntilNs: number;
   /** The identity its last exchange got, for which owner, and when (see #connectionIdentity). */
   identity: ExchangeIdentity | null;
   identityOwner: { pid: number; comm: string } | undefined;
@@ -131,9 +129,10 @@ export class L7Connections {
   /**
    * Exchanges whose owner is not known yet. Flow events (connect/accept) arrive on another ring
    * buffer, drained on its own schedule, so a fast exchange can complete before its connection's
-   * open event is read: it waits here until #ownerWaitNs after its last segment, in kernel time.
-   * Parsing that lags behind capture (a saturated host) therefore does not make exchanges wait:
-   * an open event that old has been read already, or never will be.
+   * open event is read: it waits here, at most #ownerWaitNs. Not once the connection's close
+   * was read: open and close come in order on one ring, so its open event, if there was one,
+   * has been read too. Parsing that lags seconds behind capture (a saturated host) finds most
+   * connections closed, and their exchanges no longer wait for an owner that cannot come.
    */
   #waiting: Waiting[] = [];
   readonly #ownerWaitNs: number;
@@ -316,7 +315,7 @@ export class L7Connections {
 
   /** Owner not known, and its open event could still be on its way (see #waiting). */
   #awaitsOwner(conn: Connection): boolean {
-    return this.#ownerOf(conn) === undefined && this.#clock.nowMonotonicNs() < conn.lastSeenNs + this.#ownerWaitNs;
+    return conn.closeAtNs === null && this.#ownerOf(conn) === undefined;
   }
 
   #ownerOf(conn: Connection): { pid: number; comm: string } | undefined {
@@ -423,7 +422,6 @@ export class L7Connections {
       owner: this.#flows.ownerOf(s.socketCookie),
       senderPid: s.senderPid,
       waiting: 0,
-      waitUntilNs: 0,
       identity: null,
       identityOwner: undefined,
       identityAtNs: 0,
@@ -470,8 +468,7 @@ export class L7Connections {
       // Keep per-connection order: once one waits, later ones of the same connection wait too.
       if (conn.waiting > 0 || this.#awaitsOwner(conn)) {
         conn.waiting++;
-        conn.waitUntilNs = Math.max(conn.waitUntilNs, conn.lastSeenNs + this.#ownerWaitNs);
-        this.#waiting.push({ conn, ex, deadlineNs: conn.waitUntilNs });
+        this.#waiting.push({ conn, ex, deadlineNs: this.#clock.nowMonotonicNs() + this.#ownerWaitNs });
       } else {
         this.#onExchange(this.#toExchange(conn, ex));
       }
