@@ -6,7 +6,7 @@ import {
   readFlowExecEvent, readFlowListenEvent,
 } from './generated/flows.js';
 import { AddressTexts, CommTexts } from './cached-text.js';
-import { formatAddress, AF_INET, AF_INET6 } from './ip-address.js';
+import { formatAddress, ipVersion } from './ip-address.js';
 
 export type Direction = 'inbound' | 'outbound' | 'unknown';
 export type FlowStatusName = 'closed' | 'reset' | 'failed';
@@ -98,10 +98,6 @@ const STATUSES: Record<number, FlowStatusName> = {
   [FlowStatus.FAILED]: 'failed',
 };
 
-function family(raw: number): 4 | 6 | null {
-  return raw === AF_INET ? 4 : raw === AF_INET6 ? 6 : null;
-}
-
 // Close and open events come once per connection end: read straight from the batch, names and
 // addresses through caches (see cached-text.ts).
 const addresses = new AddressTexts();
@@ -113,7 +109,7 @@ export function decodeFlowRecord(view: DataView, at: number, length: number): Fl
   switch (view.getUint8(at)) {
     case FlowEventType.CLOSE: {
       if (length < FLOW_CLOSE_EVENT_SIZE) return 'truncated';
-      const fam = family(view.getUint8(at + C.family));
+      const fam = ipVersion(view.getUint8(at + C.family));
       if (fam === null) return 'bad-family';
       const flags = view.getUint8(at + C.flags);
       return {
@@ -146,7 +142,7 @@ export function decodeFlowRecord(view: DataView, at: number, length: number): Fl
     case FlowEventType.LISTEN: {
       if (length < FLOW_LISTEN_EVENT_SIZE) return 'truncated';
       const e = readFlowListenEvent(view, at);
-      const fam = family(e.family);
+      const fam = ipVersion(e.family);
       if (fam === null) return 'bad-family';
       return { kind: 'listen', family: fam, pid: e.pid, comm: e.comm, localAddr: formatAddress(e.family, e.localAddr), localPort: e.localPort };
     }

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatAddress, formatIPv4, formatIPv6, AF_INET, AF_INET6 } from './ip-address.js';
+import { formatAddress, formatIPv4, formatIPv6, ipVersion, AF_INET, AF_INET6 } from './ip-address.js';
 
 function v6(hex: string): Uint8Array {
   return Uint8Array.from(Buffer.from(hex.replace(/[^0-9a-f]/gi, ''), 'hex'));
@@ -30,5 +30,11 @@ describe('formatAddress', () => {
   });
   it('uses all sixteen bytes for IPv6', () => {
     assert.equal(formatAddress(AF_INET6, v6('0000 0000 0000 0000 0000 0000 0000 0001')), '::1');
+  });
+});
+
+describe('ipVersion', () => {
+  it('maps the kernel address families and refuses any other', () => {
+    assert.deepEqual([ipVersion(AF_INET), ipVersion(AF_INET6), ipVersion(0), ipVersion(1), ipVersion(255)], [4, 6, null, null, null]);
   });
 });

@@ -32,6 +32,11 @@ export function formatIPv6(bytes: Uint8Array, at = 0): string {
 export const AF_INET = 2;
 export const AF_INET6 = 10;
 
+/** The IP version of a kernel address family (AF_INET, AF_INET6), or null for any other. */
+export function ipVersion(raw: number): 4 | 6 | null {
+  return raw === AF_INET ? 4 : raw === AF_INET6 ? 6 : null;
+}
+
 /** Formats an address the kernel stored in a 16-byte slot (IPv4 uses the first four bytes). */
 export function formatAddress(family: number, bytes: Uint8Array): string {
   return family === AF_INET ? formatIPv4(bytes) : formatIPv6(bytes);

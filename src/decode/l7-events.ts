@@ -4,7 +4,7 @@ import {
   L7Direction, L7EventType, L7Flags, L7SegmentEventOffsets as O, L7TlsBindEventOffsets as B, L7TlsDataEventOffsets as D,
   L7TlsFreeEventOffsets as F,
 } from './generated/l7.js';
-import { AF_INET, AF_INET6 } from './ip-address.js';
+import { ipVersion } from './ip-address.js';
 import { decodeBatch, readU64, type DecodeProblem } from './batch.js';
 
 /**
@@ -75,10 +75,6 @@ export interface L7Shed {
 export type L7Event = L7Segment | L7Shed | L7TlsData | L7TlsBind | L7TlsFree;
 
 
-function familyOf(raw: number): 4 | 6 | null {
-  return raw === AF_INET ? 4 : raw === AF_INET6 ? 6 : null;
-}
-
 /**
  * A segment as decoded from the batch. The address views are made on first use: the stream
  * layer reads them once per connection, and two typed-array views per segment were an eighth of
@@ -132,7 +128,7 @@ export function decodeL7Record(view: DataView, at: number, length: number): L7Ev
   if (type !== L7EventType.SEGMENT) return 'unknown-type';
   if (length < L7_SEGMENT_EVENT_SIZE) return 'truncated';
   const rawFamily = view.getUint8(at + O.family);
-  const family = rawFamily === AF_INET ? 4 : rawFamily === AF_INET6 ? 6 : null;
+  const family = ipVersion(rawFamily);
   if (family === null) return 'bad-family';
   const captured = view.getUint32(at + O.captured, true);
   if (L7_SEGMENT_EVENT_SIZE + captured > length) return 'truncated';
@@ -160,7 +156,7 @@ function decodeTlsData(view: DataView, at: number, length: number): L7TlsData | 
   if (length < L7_TLS_DATA_EVENT_SIZE) return 'truncated';
   const cookie = readU64(view, at + D.cookie);
   // Not tied to a socket yet: no family. The bind event brings one.
-  const family = cookie === 0 ? 4 : familyOf(view.getUint8(at + D.family));
+  const family = cookie === 0 ? 4 : ipVersion(view.getUint8(at + D.family));
   if (family === null) return 'bad-family';
   const captured = view.getUint32(at + D.captured, true);
   if (L7_TLS_DATA_EVENT_SIZE + captured > length) return 'truncated';
@@ -191,7 +187,7 @@ function decodeTlsData(view: DataView, at: number, length: number): L7TlsData | 
 
 function decodeTlsBind(view: DataView, at: number, length: number): L7TlsBind | DecodeProblem {
   if (length < L7_TLS_BIND_EVENT_SIZE) return 'truncated';
-  const family = familyOf(view.getUint8(at + B.family));
+  const family = ipVersion(view.getUint8(at + B.family));
   if (family === null) return 'bad-family';
   const base = view.byteOffset + at;
   return {
