@@ -213,7 +213,11 @@ export class RedisParser implements ProtocolParser {
     }
     // A name cut short by lost bytes would be a different (wrong) name: not reported.
     const name = (m.lostHeads & 0b001) === 0 ? m.head(0) : null;
-    const sub = (m.lostHeads & 0b010) === 0 ? m.head(1) : null;
+    // The first argument matters to container commands (their subcommand) and to SELECT and
+    // HELLO (what they switch to); for every other command it is a key, left undecoded.
+    const upper = name === null ? null : name.toUpperCase();
+    const wantsSub = upper !== null && (isContainer(upper) || upper === 'SELECT' || upper === 'HELLO');
+    const sub = wantsSub && (m.lostHeads & 0b010) === 0 ? m.head(1) : null;
     const { operation, queryText } = commandName(name, sub, m.count - 1);
     const special = operation === null ? Special.None : SPECIALS.get(operation) ?? Special.None;
     const confirmation = operation === null ? null : CONFIRMATIONS.find((c) => c.length === operation.length && c === operation.toLowerCase()) ?? null;

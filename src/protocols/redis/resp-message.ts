@@ -48,9 +48,8 @@ export class RespMessage {
     const n = this.slotLength[i];
     if (n === undefined || n < 0) return null;
     const at = i * HEAD_CAP;
-    let s = '';
-    for (let k = 0; k < n; k++) s += String.fromCharCode(this.slotBytes[at + k]!);
-    return s;
+    // One string, not one per byte appended (a 16-byte key made 16 of them).
+    return String.fromCharCode(...this.slotBytes.slice(at, at + n));
   }
 
   /** Type byte of the i-th captured element (`$`, `:`...), 0 when none. */
