@@ -3,7 +3,7 @@ import { formatAddress, AF_INET, AF_INET6 } from '../decode/ip-address.js';
 import { HTTP1_SELECTED_HEADERS, type Http1Headers } from '../protocols/http1/types.js';
 import type { MonotonicClock } from './clock.js';
 import type { FlowCorrelator } from './flow-correlator.js';
-import type { L7Exchange, L7ProtocolName } from './l7-exchange.js';
+import { NO_HEADERS, type L7Exchange, type L7ProtocolName } from './l7-exchange.js';
 import { TcpStream, type StreamSink } from './tcp-stream.js';
 import { ExpiringMap } from '../lib/expiring-map.js';
 import { http1SenderRole, isHttp1, streamProtocol } from './l7-protocols.js';
@@ -494,8 +494,8 @@ export class L7Connections {
         responseBytes: ex.responseBytes,
         requestBodyBytes: req?.bodyBytes ?? 0,
         responseBodyBytes: res?.bodyBytes ?? 0,
-        requestHeaders: req ? presentHeaders(req.headers) : {},
-        responseHeaders: res ? presentHeaders(res.headers) : {},
+        requestHeaders: req ? presentHeaders(req.headers) : NO_HEADERS,
+        responseHeaders: res ? presentHeaders(res.headers) : NO_HEADERS,
         upgraded: ex.upgraded,
         problem: ex.problem,
         operation: null,
@@ -519,7 +519,6 @@ export class L7Connections {
   }
 }
 
-const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
 
 /** The headers that were present; one shared empty object when none was (most responses). Runs per message: no entries array. */
 function presentHeaders(headers: Http1Headers): Readonly<Record<string, string>> {

@@ -65,3 +65,6 @@ export interface L7Exchange {
    */
   tallyKey?: number;
 }
+
+/** The headers of a side that has none (every non-HTTP exchange): one shared, frozen object. */
+export const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});

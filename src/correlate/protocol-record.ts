@@ -1,7 +1,7 @@
 import type { Attributes, ProtocolExchange } from '../protocols/exchange.js';
 import type { MonotonicClock } from './clock.js';
 import { describeExchange } from './describe-exchange.js';
-import type { L7Exchange, L7ProtocolName } from './l7-exchange.js';
+import { NO_HEADERS, type L7Exchange, type L7ProtocolName } from './l7-exchange.js';
 
 /** Who and where: the part of a record that comes from the connection, not the parser. */
 export type ExchangeIdentity = Pick<L7Exchange,
@@ -55,8 +55,8 @@ export function protocolL7Exchange(
     responseBytes: ex.responseBytes,
     requestBodyBytes: 0,
     responseBodyBytes: 0,
-    requestHeaders: {},
-    responseHeaders: {},
+    requestHeaders: NO_HEADERS,
+    responseHeaders: NO_HEADERS,
     upgraded: false,
     problem: ex.problem,
     operation: described.operation,

@@ -1,7 +1,7 @@
 import { L7Protocol, type L7Tally, type L7TallyKey } from '../decode/generated/l7.js';
 import { apiName } from '../protocols/kafka/api.js';
 import { streamProtocol } from './l7-protocols.js';
-import type { L7Exchange, L7ProtocolName } from './l7-exchange.js';
+import { NO_HEADERS, type L7Exchange, type L7ProtocolName } from './l7-exchange.js';
 import type { ExchangeIdentity } from './protocol-record.js';
 
 /** Exchanges alike counted by the kernel: `count` of them, each taking `exchange.durationMs` on average. */
@@ -60,8 +60,8 @@ export function talliedExchanges(identity: ExchangeIdentity, key: L7TallyKey, ta
         responseBytes: 0,
         requestBodyBytes: 0,
         responseBodyBytes: 0,
-        requestHeaders: {},
-        responseHeaders: {},
+        requestHeaders: NO_HEADERS,
+        responseHeaders: NO_HEADERS,
         upgraded: false,
         problem: null,
         operation: http ? null : operation,
