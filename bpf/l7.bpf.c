@@ -764,14 +764,6 @@ static __always_inline bool redis_capture_pieces(struct __sk_buff *skb, struct l
 	return true;
 }
 
-/*
- * A global function: the verifier checks it once, on its own, with its arguments known only by
- * type. Inlined, its loops were verified again for every state the callers arrive in (4x the load
- * time, and past the million-instruction limit before the hashes' inputs were laundered). The
- * socket's state comes in as plain memory of its size (a second sk_storage lookup cost ~3% of a
- * paused segment's time); the socket is found again, and the payload's length is the rest of the
- * skb after `payload_off` (five arguments at most).
- */
 /* The segment's first bytes (up to L7_HEAD_BYTES; zeros past the payload) into `head`; false if unreadable. */
 static __always_inline bool load_head(struct __sk_buff *skb, __u32 payload_off, __u32 payload_len, __u8 head[L7_HEAD_BYTES])
 {
@@ -780,6 +772,14 @@ static __always_inline bool load_head(struct __sk_buff *skb, __u32 payload_off, 
 	return len >= 1 && len <= L7_HEAD_BYTES && !bpf_skb_load_bytes(skb, payload_off, head, len);
 }
 
+/*
+ * A global function: the verifier checks it once, on its own, with its arguments known only by
+ * type. Inlined, its loops were verified again for every state the callers arrive in (4x the load
+ * time, and past the million-instruction limit before the hashes' inputs were laundered). The
+ * socket's state comes in as plain memory of its size (a second sk_storage lookup cost ~3% of a
+ * paused segment's time); the socket is found again, and the payload's length is the rest of the
+ * skb after `payload_off` (five arguments at most).
+ */
 __noinline int l7_tally(struct __sk_buff *skb, struct l7_sock_state *state, __u32 direction, __u32 payload_off, __u64 now)
 {
 	struct bpf_sock *sk;

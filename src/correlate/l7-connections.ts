@@ -311,8 +311,6 @@ export class L7Connections {
     this.#waiting = still;
   }
 
-
-
   /** Owner not known, and its open event could still be on its way (see #waiting). */
   #awaitsOwner(conn: Connection): boolean {
     return conn.closeAtNs === null && this.#ownerOf(conn) === undefined;
@@ -518,7 +516,6 @@ export class L7Connections {
     return owner ? this.#flows.serviceOf(owner.pid, owner.comm, null) : null;
   }
 }
-
 
 /** The headers that were present; one shared empty object when none was (most responses). Runs per message: no entries array. */
 function presentHeaders(headers: Http1Headers): Readonly<Record<string, string>> {
