@@ -7,7 +7,7 @@ cd "$root"
 
 build_packages=(clang-16 llvm-16 libbpf-dev libelf-dev zlib1g-dev bpftool make g++ python3 pkg-config)
 test_packages=(nginx curl prometheus libbpf-tools iproute2 procps apache2-utils wrk util-linux
-  openssl wget redis-server redis-tools python3-redis postgresql postgresql-contrib mariadb-server mariadb-client dnsmasq-base dnsutils chromium)
+  openssl wget redis-server redis-tools python3-redis memcached postgresql postgresql-contrib mariadb-server mariadb-client dnsmasq-base dnsutils chromium)
 
 want=("${build_packages[@]}")
 if [ "${1:-}" = "--test" ]; then want+=("${test_packages[@]}"); fi

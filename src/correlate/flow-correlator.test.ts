@@ -41,6 +41,19 @@ describe('FlowCorrelator', () => {
     assert.equal(c.resolve(close({})).serviceName, 'worker');
   });
 
+  it("names the process, not the thread the kernel saw (memcached's worker threads are mc-worker)", () => {
+    const c = correlator();
+    c.onExec({ kind: 'exec', pid: 100, ppid: 1, comm: 'memcached', filename: '/usr/bin/memcached', args: ['memcached'] });
+    const f = c.resolve(close({ direction: 'inbound', accepted: true, comm: 'mc-worker' }));
+    assert.equal(f.comm, 'memcached');
+    assert.equal(f.serviceName, 'memcached');
+  });
+
+  it('keeps the kernel\'s name when the process is not known any more', () => {
+    const f = correlator().resolve(close({ pid: 4_000_000, comm: 'gone-thread' }));
+    assert.equal(f.comm, 'gone-thread');
+  });
+
   it('an inbound flow nobody accepted belongs to the listener', () => {
     const c = correlator();
     c.onListen({ kind: 'listen', family: 4, pid: 7, comm: 'nginx', localAddr: '0.0.0.0', localPort: 80 });

@@ -184,7 +184,9 @@ export class FlowCorrelator {
     }
 
     const proc = pid > 0 ? this.#processes.get(pid) : null;
-    if (proc && comm === '') comm = proc.comm;
+    // The kernel reports the name of the thread that connected or accepted (memcached's
+    // `mc-worker`); a record names the process, as /proc/<pid>/comm and exec events do.
+    if (proc && proc.comm !== '') comm = proc.comm;
     const serviceName = this.#serviceName(pid, comm, direction === 'inbound' ? e.localPort : null);
 
     const endMs = this.#clock.toWallMs(e.endNs);

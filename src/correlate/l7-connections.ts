@@ -346,7 +346,8 @@ export class L7Connections {
     const best = owner ?? (sock.side === 'server' ? this.#flows.listenerOf(sock.localPort) : undefined)
       ?? (sock.senderPid > 0 ? { pid: sock.senderPid, comm: this.#flows.commOf(sock.senderPid) } : undefined);
     const pid = best?.pid ?? 0;
-    const comm = best?.comm ?? '';
+    // The process's name, not the thread's that the kernel saw (see FlowCorrelator.resolve).
+    const comm = (pid > 0 ? this.#flows.commOf(pid) : '') || (best?.comm ?? '');
     return {
       side: sock.side,
       pid,
