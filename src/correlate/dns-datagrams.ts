@@ -176,7 +176,8 @@ export class DnsDatagrams {
     const { flows } = this.#options;
     const listener = c.side === 'server' ? flows.listenerOf(c.localPort) : undefined;
     const pid = c.senderPid !== 0 ? c.senderPid : listener?.pid ?? 0;
-    const comm = pid === 0 ? '' : listener?.pid === pid ? listener.comm : flows.commOf(pid);
+    // The process's name first, as for every other record (see FlowCorrelator.resolve).
+    const comm = pid === 0 ? '' : flows.commOf(pid) || (listener?.pid === pid ? listener.comm : '');
     let peerService: string | null;
     if (c.side === 'client') {
       peerService = flows.localServiceAt(c.remoteAddr, c.remotePort);

@@ -344,7 +344,7 @@ export class L7Connections {
 
   #identity(sock: SocketFacts, owner: { pid: number; comm: string } | undefined, clientPid?: number): ExchangeIdentity {
     const best = owner ?? (sock.side === 'server' ? this.#flows.listenerOf(sock.localPort) : undefined)
-      ?? (sock.senderPid > 0 ? { pid: sock.senderPid, comm: this.#flows.commOf(sock.senderPid) } : undefined);
+      ?? (sock.senderPid > 0 ? { pid: sock.senderPid, comm: '' } : undefined);
     const pid = best?.pid ?? 0;
     // The process's name, not the thread's that the kernel saw (see FlowCorrelator.resolve).
     const comm = (pid > 0 ? this.#flows.commOf(pid) : '') || (best?.comm ?? '');
