@@ -49,9 +49,9 @@ describe('deriveServiceName without rules', () => {
     { name: 'python package __main__', proc: py('-m', 'pip.__main__'), expected: 'pip' },
     { name: 'python gunicorn entry script', proc: py('/usr/local/bin/gunicorn', '-w', '4', 'app:app'), expected: 'gunicorn' },
     { name: 'python main.py names the project', proc: py('/srv/shop/main.py'), expected: 'shop' },
-    { name: 'python -c has no script: exe', proc: py('-c', 'print(1)'), expected: 'python3.11' },
-    { name: 'python clustered -c', proc: py('-uc', 'print(1)'), expected: 'python3.11' },
-    { name: 'python REPL: exe', proc: py(), expected: 'python3.11' },
+    { name: 'python -c has no script: the name it was started by', proc: py('-c', 'print(1)'), expected: 'python3' },
+    { name: 'python clustered -c', proc: py('-uc', 'print(1)'), expected: 'python3' },
+    { name: 'python REPL: the name it was started by', proc: py(), expected: 'python3' },
 
     // node
     { name: 'node relative script', proc: node('server.js'), expected: 'server' },
@@ -90,6 +90,10 @@ describe('deriveServiceName without rules', () => {
 
     // fallbacks
     { name: 'non-interpreter: exe basename', proc: proc({ comm: 'redis-server', exe: '/usr/bin/redis-server', cmdline: ['redis-server *:6379'] }), expected: 'redis-server' },
+    { name: 'multi-call binary: the name it was started by', proc: proc({ comm: 'redis-server', exe: '/usr/bin/redis-check-rdb', cmdline: ['/usr/bin/redis-server 127.0.0.1:6379'] }), expected: 'redis-server' },
+    { name: 'multi-call binary with a comm cut to 15 bytes', proc: proc({ comm: 'very-long-appli', exe: '/bin/busybox', cmdline: ['very-long-application-name', '-x'] }), expected: 'very-long-application-name' },
+    { name: 'retitled process keeps its exe name', proc: proc({ comm: 'postgres', exe: '/usr/lib/postgresql/15/bin/postgres', cmdline: ['postgres: checkpointer '] }), expected: 'postgres' },
+    { name: 'argv0 that comm disagrees with is not the name', proc: proc({ comm: 'worker', exe: '/usr/bin/app', cmdline: ['other-name'] }), expected: 'app' },
     { name: 'interpreter found from argv0 when exe unreadable', proc: proc({ comm: 'python3', cmdline: ['/usr/bin/python3', 'app/api.py'] }), expected: 'api' },
     { name: 'no exe: comm', proc: proc({ comm: 'kworker/0:1' }), expected: 'kworker/0:1' },
     { name: 'nothing at all: never empty', proc: proc({ comm: '' }), expected: 'unknown' },

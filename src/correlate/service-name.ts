@@ -31,6 +31,7 @@ export function deriveServiceName(
   return (
     unitServiceName(proc.systemdUnit) ??
     interpreterServiceName(proc) ??
+    invokedName(proc) ??
     nonEmpty(proc.exe === null ? null : basename(proc.exe)) ??
     nonEmpty(proc.comm) ??
     nonEmpty(proc.cmdline[0] === undefined ? null : basename(proc.cmdline[0])) ??
@@ -235,6 +236,26 @@ export function scriptName(path: string): string | null {
   }
   return nonEmpty(stem);
 }
+
+/**
+ * The name a multi-call binary was started by: Debian's redis-server is a symlink to
+ * redis-check-rdb, busybox's wget to busybox, and the kernel's exe link names the target. The
+ * invoked name is argv[0]'s basename (up to a space: redis rewrites its argv into one string)
+ * when the kernel's comm agrees with it (comm is that basename, cut to 15 bytes). A process that
+ * retitled itself (`nginx: worker process`, `postgres: checkpointer`) fails that test and keeps
+ * its exe's name.
+ */
+function invokedName(proc: ServiceIdentity): string | null {
+  const argv0 = proc.cmdline[0];
+  if (proc.exe === null || argv0 === undefined || proc.comm === '') return null;
+  const invoked = basename(argv0.split(' ')[0] ?? '');
+  if (invoked === '' || invoked === basename(proc.exe)) return null;
+  const agrees = invoked === proc.comm || (proc.comm.length === COMM_MAX && invoked.startsWith(proc.comm));
+  return agrees ? invoked : null;
+}
+
+/** TASK_COMM_LEN less its NUL: the kernel cuts longer names to this. */
+const COMM_MAX = 15;
 
 function basename(path: string): string {
   const trimmed = path.replace(/\/+$/, '');
