@@ -1,12 +1,16 @@
 /**
  * bench/l7-ab: two builds of the L7 socket programs (bpf/build/l7.bpf.o and a variant), attached
- * together at the cgroup root with the agent's settings, under nginx + wrk. Both see every packet,
+ * together at the cgroup root with the agent's settings, under a real server's load. Both see every packet,
  * so their time per run (kernel.bpf_stats_enabled) is compared on the same traffic at the same
  * moment: a few percent are resolved that whole-bench runs on this noisy VM cannot. Rounds
  * alternate which build is attached first (see ratio.ts). Only the kernel programs run: nothing
  * parses, so this measures the workload's side of the cost, not the agent's.
  *
- * usage: node dist/bench/l7-ab/run.js --b variant.bpf.o [--a base.bpf.o] [--rounds N] [--seconds S]
+ * The traffic is nginx under wrk (`--workload http`, the default) or redis-server under
+ * redis-benchmark SET/GET (`--workload redis`): Redis segments take paths of their own (the RESP
+ * walk that counts pipelined commands).
+ *
+ * usage: node dist/bench/l7-ab/run.js --b variant.bpf.o [--a base.bpf.o] [--rounds N] [--seconds S] [--workload http|redis]
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -17,11 +21,41 @@ import { readCgroup2Mount } from '../../src/capture/doctor/system-facts.js';
 import { BpfObject } from '../../src/kernel/bpf-object.js';
 import { possibleCpus } from '../../src/kernel/cpus.js';
 import { bpfObjectPath } from '../../src/kernel/package-root.js';
+import { startRedis } from '../../test/support/redis.js';
+import { runRedisBenchmark } from '../db/workloads.js';
 import { startNginx } from '../http/nginx.js';
 import { runWrk } from '../http/wrk.js';
 import { geometricMeanRatio, nsPerRun, type AbRound } from './ratio.js';
 
 const PROGRAMS = ['l7_egress', 'l7_ingress'] as const;
+const WORKLOADS = ['http', 'redis'] as const;
+type WorkloadName = (typeof WORKLOADS)[number];
+
+/** A server on CPU 0 and a load driven from CPU 1 for about `seconds`; `run` returns its rate. */
+interface Workload {
+  run(seconds: number): Promise<string>;
+  stop(): Promise<void>;
+}
+
+/** redis-benchmark's SET/GET rate on this VM without sonde, to size -n for a run of about `seconds`. */
+const REDIS_OPS_PER_SECOND = 80_000;
+
+async function startWorkload(name: WorkloadName): Promise<Workload> {
+  if (name === 'http') {
+    const nginx = await startNginx(0);
+    return {
+      run: async (seconds) => `${Math.round((await runWrk(`http://127.0.0.1:${nginx.port}/`, seconds, 1)).requestsPerSecond)} req/s`,
+      stop: () => nginx.stop(),
+    };
+  }
+  const redis = await startRedis();
+  spawnSync('taskset', ['-a', '-p', '-c', '0', String(redis.pid)]);
+  return {
+    // -n is per test (SET, then GET).
+    run: async (seconds) => `${Math.round(runRedisBenchmark(redis.port, Math.round((REDIS_OPS_PER_SECOND * seconds) / 2), 1).opsPerSecond)} ops/s`,
+    stop: () => redis.stop(),
+  };
+}
 
 interface ProgStats {
   ns: number;
@@ -67,20 +101,23 @@ async function main(): Promise<number> {
       b: { type: 'string' },
       rounds: { type: 'string', default: '6' },
       seconds: { type: 'string', default: '4' },
+      workload: { type: 'string', default: 'http' },
     },
   });
   if (values.b === undefined) {
-    console.error('usage: node dist/bench/l7-ab/run.js --b variant.bpf.o [--a base.bpf.o] [--rounds N (even, 6)] [--seconds S (4)]');
+    console.error('usage: node dist/bench/l7-ab/run.js --b variant.bpf.o [--a base.bpf.o] [--rounds N (even, 6)] [--seconds S (4)] [--workload http|redis]');
     return 2;
   }
   const rounds = Number(values.rounds);
   const seconds = Number(values.seconds);
   if (!Number.isInteger(rounds) || rounds < 2 || rounds % 2 !== 0) throw new Error(`--rounds must be an even number >= 2, got ${values.rounds}`);
   if (!(seconds > 0)) throw new Error(`--seconds must be positive, got ${values.seconds}`);
+  const workloadName = WORKLOADS.find((w) => w === values.workload);
+  if (workloadName === undefined) throw new Error(`--workload must be one of ${WORKLOADS.join(', ')}, got ${values.workload}`);
   const cgroup = readCgroup2Mount();
   if (cgroup === null) throw new Error('no cgroup v2 hierarchy mounted');
   const startedAt = new Date();
-  const nginx = await startNginx(0);
+  const workload = await startWorkload(workloadName);
   const results: AbRound[] = [];
   setStats(true);
   try {
@@ -90,23 +127,23 @@ async function main(): Promise<number> {
       const loaded = order.map((path) => attach(path, cgroup));
       try {
         const before = readStats();
-        const wrk = await runWrk(`http://127.0.0.1:${nginx.port}/`, seconds, 1);
+        const rate = await workload.run(seconds);
         const after = readStats();
         const [x, y] = loaded.map((l) => nsPerRun(before, after, l.ids)) as [number, number];
         const r: AbRound = first === 'a' ? { first, aNsPerRun: x, bNsPerRun: y } : { first, aNsPerRun: y, bNsPerRun: x };
         results.push(r);
-        console.log(`round ${round + 1} (${first} first): a ${r.aNsPerRun.toFixed(0)} ns/run, b ${r.bNsPerRun.toFixed(0)} ns/run, b/a ${(r.bNsPerRun / r.aNsPerRun).toFixed(3)}, ${Math.round(wrk.requestsPerSecond)} req/s`);
+        console.log(`round ${round + 1} (${first} first): a ${r.aNsPerRun.toFixed(0)} ns/run, b ${r.bNsPerRun.toFixed(0)} ns/run, b/a ${(r.bNsPerRun / r.aNsPerRun).toFixed(3)}, ${rate}`);
       } finally {
         for (const l of loaded) l.object.close();
       }
     }
   } finally {
     setStats(false);
-    await nginx.stop();
+    await workload.stop();
   }
   const ratio = geometricMeanRatio(results);
   console.log(`b/a (geometric mean over alternating orders): ${ratio.toFixed(3)}`);
-  const summary = { bench: 'l7-ab', startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(), a: values.a, b: values.b, seconds, rounds: results, ratio };
+  const summary = { bench: 'l7-ab', workload: workloadName, startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(), a: values.a, b: values.b, seconds, rounds: results, ratio };
   const dir = fileURLToPath(new URL('../../../bench/results/', import.meta.url));
   mkdirSync(dir, { recursive: true });
   const file = `${dir}l7-ab-${startedAt.toISOString().replace(/[:.]/g, '-').slice(0, 19)}Z.json`;
