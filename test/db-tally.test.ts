@@ -82,17 +82,19 @@ describe('kernel tallies of paused connections: redis-server and PostgreSQL over
     }
   });
 
-  for (const valueBytes of [3, 3000]) {
-    it(`redis-benchmark -P 16 -d ${valueBytes}: every pipelined command counted, not one per segment`, async (t) => {
+  // -P 2 -d 3: two commands in one segment short enough to be counted from the bytes the tally
+  // already read; -P 16: a segment walked from the skb; -d 3000: commands cut across segments.
+  for (const [pipeline, valueBytes] of [[2, 3], [16, 3], [16, 3000]] as const) {
+    it(`redis-benchmark -P ${pipeline} -d ${valueBytes}: every pipelined command counted, not one per segment`, async (t) => {
       if (!requireKernel(t) || l7 === undefined) return;
       const redis = await startRedis();
       try {
         const N = 20000;
         const start = dbCounts(registry, 'redis', 'redis-benchmark');
         const before = tallied();
-        // Sixteen commands per segment; with 3 KB values, the captured share's segments are
-        // sent in pieces (docs/l7-capture.md), the paused share's walked across segments.
-        run('redis-benchmark', ['-h', '127.0.0.1', '-p', String(redis.port), '-n', String(N), '-c', '4', '-P', '16', '-d', String(valueBytes), '-t', 'set,get', '-q']);
+        // With 3 KB values, the captured share's segments are sent in pieces
+        // (docs/l7-capture.md), the paused share's walked across segments.
+        run('redis-benchmark', ['-h', '127.0.0.1', '-p', String(redis.port), '-n', String(N), '-c', '4', '-P', String(pipeline), '-d', String(valueBytes), '-t', 'set,get', '-q']);
         await settle();
         assert.ok(tallied() - before > N, `most commands were tallied (${tallied() - before})`);
         const counts = dbCounts(registry, 'redis', 'redis-benchmark');

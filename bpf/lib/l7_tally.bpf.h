@@ -78,7 +78,10 @@ struct l7_tally_head {
 	__u32 hashed;
 	/* The request's first token's length. */
 	__u32 token_len;
-	__u32 pad;
+	/* l7_redis_whole_commands' walk over `bytes`, in memory for the reason above. */
+	__u32 redis_pos;
+	__u32 redis_args_left;
+	__u32 redis_commands;
 };
 
 struct {
