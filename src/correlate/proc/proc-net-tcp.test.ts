@@ -107,6 +107,24 @@ describe('parseProcNetTcp on captured bytes (little-endian host)', () => {
   }
 });
 
+describe('parseProcNetTcp ownedOnly', () => {
+  it('leaves out rows with inode 0 (TIME_WAIT) and keeps the owned ones', () => {
+    const all = parseProcNetTcp(CAPTURE2_TCP, { littleEndian: true });
+    const owned = parseProcNetTcp(CAPTURE2_TCP, { littleEndian: true, ownedOnly: true });
+    assert.equal(all.sockets.length, 2);
+    assert.deepEqual(owned.sockets, all.sockets.filter((s) => s.inode !== 0));
+    assert.equal(owned.sockets.length, 1);
+    assert.equal(owned.malformed, 0);
+  });
+
+  it('keeps an inode that merely starts or ends with 0', () => {
+    const row = CAPTURE2_TCP.split('\n')[1]!.replace(' 1070 ', ' 0107 ');
+    assert.equal(parseProcNetTcp(row, { littleEndian: true, ownedOnly: true }).sockets[0]?.inode, 107);
+    const tail = CAPTURE2_TCP.split('\n')[1]!.replace(' 1070 ', ' 10 ');
+    assert.equal(parseProcNetTcp(tail, { littleEndian: true, ownedOnly: true }).sockets[0]?.inode, 10);
+  });
+});
+
 describe('parseProcNetTcp byte order', () => {
   it('reads words as written on a big-endian host', () => {
     const row = '   0: 7F000001:1F90 C0A80102:D388 01 00000000:00000000 00:00000000 00000000     0        0 42 1 0 20 0 0 10 -1';

@@ -35,6 +35,11 @@ export interface ProcNetTcpResult {
 export interface ProcNetTcpOptions {
   /** Byte order of the kernel that wrote the text; defaults to this host's. */
   littleEndian?: boolean;
+  /**
+   * Leave out rows with inode 0 (TIME_WAIT, orphans) before decoding them: no process owns them,
+   * and a busy server holds tens of thousands (35k took ~80 ms to decode, on the start path).
+   */
+  ownedOnly?: boolean;
 }
 
 // Index = the kernel's enum value from include/net/tcp_states.h.
@@ -56,6 +61,8 @@ const TCP_STATES: readonly (TcpState | undefined)[] = [
 ];
 
 const HOST_LITTLE_ENDIAN = endianness() === 'LE';
+/** A row whose tenth field, the inode, is 0. */
+const UNOWNED_ROW = /^\s*(?:\S+\s+){9}0(?:\s|$)/;
 const HEX = /^[0-9A-Fa-f]+$/;
 const DECIMAL = /^\d+$/;
 
@@ -65,9 +72,11 @@ const DECIMAL = /^\d+$/;
  */
 export function parseProcNetTcp(text: string, options: ProcNetTcpOptions = {}): ProcNetTcpResult {
   const littleEndian = options.littleEndian ?? HOST_LITTLE_ENDIAN;
+  const ownedOnly = options.ownedOnly ?? false;
   const sockets: ProcSocket[] = [];
   let malformed = 0;
   for (const line of text.split('\n')) {
+    if (ownedOnly && UNOWNED_ROW.test(line)) continue;
     const trimmed = line.trim();
     if (trimmed === '' || trimmed.startsWith('sl ')) continue;
     const socket = parseRow(trimmed, littleEndian);

@@ -71,8 +71,8 @@ export async function snapshotSocketOwners(procRoot = '/proc'): Promise<SocketOw
     readOptional(`${procRoot}/net/tcp`),
     readOptional(`${procRoot}/net/tcp6`),
   ]);
-  const v4 = parseProcNetTcp(tcp);
-  const v6 = parseProcNetTcp(tcp6);
+  const v4 = parseProcNetTcp(tcp, { ownedOnly: true });
+  const v6 = parseProcNetTcp(tcp6, { ownedOnly: true });
   const inodeOwners = await scanSocketInodes(procRoot);
   return buildSocketOwners([...v4.sockets, ...v6.sockets], inodeOwners, v4.malformed + v6.malformed);
 }
