@@ -896,6 +896,9 @@ __noinline int l7_tally(struct __sk_buff *skb, struct l7_sock_state *state, __u3
 		__u8 head[L7_HEAD_BYTES] = {};
 		__u64 latency = 0, count;
 
+		/* No request waits (a response's later segments): nothing to close, nothing to read. */
+		if (state->pending.start_ns == 0)
+			return 0;
 		if (!load_head(skb, payload_off, payload_len, head))
 			return 0;
 		count = tally_close(&state->pending, state->protocol, head, payload_len, now, &key, &latency);
