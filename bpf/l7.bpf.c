@@ -33,6 +33,8 @@ const struct sonde_l7_tally *unused_tally __attribute__((unused));
 const volatile __u32 capture_bytes = SONDE_L7_MAX_CAPTURE;
 /* DNS (UDP and TCP) is recognised by this port, on either end (0: DNS off). */
 const volatile __u16 dns_port = 53;
+/* Capture a connection between two local processes once, on its server socket (l7.mirror_local_peers). */
+const volatile __u8 mirror_local_peers = 0;
 
 
 #define L7_REDIS_LOST 0xffffffffU
@@ -67,7 +69,9 @@ struct l7_sock_state {
 	__u64 shed_until_ns;
 	/* The process last seen writing to this socket (egress runs in the writer's context). */
 	__u32 writer_pid;
-	__u32 pad1;
+	/* A server socket that captures for its local client too: the client's writer and cookie. */
+	__u32 peer_pid;
+	__u64 peer_cookie;
 	/* While shed: the request being tallied. */
 	struct l7_tally_pending pending;
 	/*
@@ -116,8 +120,11 @@ struct {
 	__type(value, struct l7_bucket);
 } l7_bucket_map SEC(".maps");
 
-/* Takes one token from this CPU's bucket (refilled at the budget's rate, half a second deep). */
-static __always_inline bool take_token(__u64 now)
+/*
+ * Takes `cost` tokens from this CPU's bucket (refilled at the budget's rate, half a second deep).
+ * A server socket capturing for its local client pays 2: its segments make two sides' records.
+ */
+static __always_inline bool take_tokens(__u64 now, __u64 cost)
 {
 	__u32 zero = 0;
 	struct l7_bucket *b;
@@ -136,10 +143,15 @@ static __always_inline bool take_token(__u64 now)
 			b->last_ns = now;
 		}
 	}
-	if (b->tokens == 0)
+	if (b->tokens < cost)
 		return false;
-	b->tokens--;
+	b->tokens -= cost;
 	return true;
+}
+
+static __always_inline bool take_token(__u64 now)
+{
+	return take_tokens(now, 1);
 }
 
 /*
@@ -147,11 +159,16 @@ static __always_inline bool take_token(__u64 now)
  * ring. Past half full, connections are shed at their request boundaries and tallied, rather
  * than their segments lost when the ring is full (an agent starved of CPU by the workload).
  */
-static __always_inline bool take_request_token(__u64 now)
+static __always_inline bool take_request_tokens(__u64 now, __u64 cost)
 {
 	if (bpf_ringbuf_query(&l7_events, BPF_RB_AVAIL_DATA) > L7_RINGBUF_BYTES / 2)
 		return false;
-	return take_token(now);
+	return take_tokens(now, cost);
+}
+
+static __always_inline bool take_request_token(__u64 now)
+{
+	return take_request_tokens(now, 1);
 }
 
 static __always_inline void emit_shed(__u64 cookie)
@@ -906,6 +923,7 @@ __noinline int l7_tally(struct __sk_buff *skb, struct l7_sock_state *state, __u3
 			return 0;
 		key.cookie = bpf_get_socket_cookie(skb);
 		id.pid = state->writer_pid;
+		id.peer_pid = state->peer_pid;
 		id.protocol = state->protocol;
 		id.family = sk->family;
 		id.server = state->request_direction == L7_DIRECTION_INGRESS;
@@ -915,6 +933,65 @@ __noinline int l7_tally(struct __sk_buff *skb, struct l7_sock_state *state, __u3
 		tally_add(&key, &id, latency, count, stats());
 	}
 	return 0;
+}
+
+/*
+ * A connection between two local processes passes both sockets' hooks: the client's egress then
+ * the server's ingress for a request, the server's egress then the client's ingress for its
+ * response. Linked on the client's first request, the server socket captures and tallies for
+ * both, its events naming the client (peer_pid, peer_cookie), and the client socket does no more
+ * than its storage lookup: about a third of the socket programs' time on loopback traffic.
+ * The server socket is found by the connection's tuple in this network namespace, and must be
+ * the established end of this very connection (not a listener); it must not be captured as
+ * another protocol or be paused already. Returns 1 when linked. A global function, verified once.
+ */
+__noinline int l7_link_local_peer(struct __sk_buff *skb, __u32 protocol)
+{
+	struct bpf_sock_tuple t = {};
+	struct l7_sock_state *ps;
+	struct bpf_sock *sk, *peer;
+	__u32 size;
+	int linked = 0;
+
+	if (!skb)
+		return 0;
+	sk = skb->sk;
+	if (!sk)
+		return 0;
+	sk = bpf_sk_fullsock(sk);
+	if (!sk)
+		return 0;
+	/* As the server receives it: from this socket's end to its own. */
+	if (sk->family == AF_INET) {
+		t.ipv4.saddr = sk->src_ip4;
+		t.ipv4.daddr = sk->dst_ip4;
+		t.ipv4.sport = bpf_htons(sk->src_port);
+		t.ipv4.dport = (__be16)sk->dst_port;
+		size = sizeof(t.ipv4);
+	} else if (sk->family == AF_INET6) {
+		l7_sock_addrs(sk, (__u8 *)t.ipv6.saddr, (__u8 *)t.ipv6.daddr);
+		t.ipv6.sport = bpf_htons(sk->src_port);
+		t.ipv6.dport = (__be16)sk->dst_port;
+		size = sizeof(t.ipv6);
+	} else {
+		return 0;
+	}
+	peer = bpf_sk_lookup_tcp(skb, &t, size, BPF_F_CURRENT_NETNS, 0);
+	if (!peer)
+		return 0;
+	if (peer->state == BPF_TCP_ESTABLISHED && peer->src_port == bpf_ntohs(sk->dst_port) &&
+	    peer->dst_port == bpf_htons(sk->src_port)) {
+		ps = bpf_sk_storage_get(&l7_sockets, peer, 0, BPF_SK_STORAGE_GET_F_CREATE);
+		if (ps && !ps->shed && (ps->protocol == L7_PROTOCOL_UNKNOWN || ps->protocol == protocol)) {
+			ps->protocol = protocol;
+			ps->request_direction = L7_DIRECTION_INGRESS;
+			ps->peer_pid = bpf_get_current_pid_tgid() >> 32;
+			ps->peer_cookie = bpf_get_socket_cookie(skb);
+			linked = 1;
+		}
+	}
+	bpf_sk_release(peer);
+	return linked;
 }
 
 /*
@@ -956,7 +1033,7 @@ static __always_inline int capture(struct __sk_buff *skb, __u8 direction)
 	__u8 head[L7_HEAD_BYTES] = {};
 	__u8 doff_byte;
 	bool request, start;
-	__u64 now;
+	__u64 now, cost;
 
 	if (!sk)
 		return 1;
@@ -1007,7 +1084,7 @@ static __always_inline int capture(struct __sk_buff *skb, __u8 direction)
 			return 1;
 		state = bpf_sk_storage_get(&l7_sockets, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
 	}
-	if (!state || state->protocol == L7_PROTOCOL_IGNORED)
+	if (!state || state->protocol == L7_PROTOCOL_IGNORED || state->protocol == L7_PROTOCOL_MIRRORED)
 		return 1;
 
 	s = stats();
@@ -1039,6 +1116,14 @@ static __always_inline int capture(struct __sk_buff *skb, __u8 direction)
 			state->request_direction = d.signature == L7_SIGNATURE_CLIENT ? direction : other;
 			if (s)
 				s->connections_detected++;
+			/* A client's first request: if its server is local, that socket captures for both. */
+			if (mirror_local_peers && direction == L7_DIRECTION_EGRESS && d.signature == L7_SIGNATURE_CLIENT &&
+			    d.protocol != L7_PROTOCOL_DNS && l7_link_local_peer(skb, d.protocol) == 1) {
+				state->protocol = L7_PROTOCOL_MIRRORED;
+				if (s)
+					s->connections_mirrored++;
+				return 1;
+			}
 		} else {
 			/*
 			 * Give each direction one chance: a server may speak first (banners), and a
@@ -1056,6 +1141,7 @@ static __always_inline int capture(struct __sk_buff *skb, __u8 direction)
 			return 1;
 		}
 	}
+	cost = state->peer_cookie != 0 ? 2 : 1;
 	request = direction == state->request_direction && l7_request_start(state->protocol, head, payload_len);
 	start = request || (state->protocol == L7_PROTOCOL_HTTP1 && payload_len >= 7 &&
 			    http1_start(head) == HTTP1_RESPONSE);
@@ -1063,7 +1149,7 @@ static __always_inline int capture(struct __sk_buff *skb, __u8 direction)
 	now = bpf_ktime_get_ns();
 	if (state->shed) {
 		/* Resume only at a request boundary, once the pause is over and the budget allows. */
-		if (!request || now < state->shed_until_ns || !take_request_token(now)) {
+		if (!request || now < state->shed_until_ns || !take_request_tokens(now, cost)) {
 			if (request && now >= state->shed_until_ns)
 				state->shed_until_ns = now + L7_SHED_NS;
 			if (s)
@@ -1077,7 +1163,7 @@ static __always_inline int capture(struct __sk_buff *skb, __u8 direction)
 		state->redis.skip = L7_REDIS_LOST;
 		state->reply.skip = L7_REDIS_LOST;
 	} else if (request) {
-		if (!take_request_token(now)) {
+		if (!take_request_tokens(now, cost)) {
 			state->shed = 1;
 			state->shed_until_ns = now + L7_SHED_NS;
 			state->pending.start_ns = 0;
@@ -1093,7 +1179,7 @@ static __always_inline int capture(struct __sk_buff *skb, __u8 direction)
 		}
 	} else {
 		/* Mid-message segments are always sent (a message is never cut), but they count. */
-		take_token(now);
+		take_tokens(now, cost);
 	}
 
 	scratch = bpf_map_lookup_elem(&l7_scratch_map, &zero);
@@ -1106,7 +1192,8 @@ static __always_inline int capture(struct __sk_buff *skb, __u8 direction)
 	scratch->header.family = sk->family;
 	scratch->header.transport = SONDE_IPPROTO_TCP;
 	scratch->header.pid = direction == L7_DIRECTION_EGRESS ? bpf_get_current_pid_tgid() >> 32 : 0;
-	scratch->header.pad2 = 0;
+	scratch->header.peer_pid = state->peer_pid;
+	scratch->header.peer_cookie = state->peer_cookie;
 	scratch->header.local_port = sk->src_port;
 	scratch->header.remote_port = bpf_ntohs(sk->dst_port);
 	scratch->header.payload_len = payload_len;

@@ -21,6 +21,11 @@ enum sonde_l7_protocol {
 	L7_PROTOCOL_KAFKA = 7,
 	L7_PROTOCOL_MEMCACHED = 8,
 	L7_PROTOCOL_DNS = 9,
+	/*
+	 * A client socket whose server socket is local and captures for both (l7.mirror_local_peers):
+	 * later segments cost one storage lookup.
+	 */
+	L7_PROTOCOL_MIRRORED = 254,
 	/* Looked at, matched nothing we parse: later segments cost one storage lookup. */
 	L7_PROTOCOL_IGNORED = 255,
 };
@@ -76,9 +81,14 @@ struct sonde_l7_segment_event {
 	 * ingress (it runs in whoever's context delivered the packet).
 	 */
 	__u32 pid;
-	__u32 pad2;
+	/*
+	 * A server socket whose client is local and mirrored onto it (L7_PROTOCOL_MIRRORED): the
+	 * client's writer when they were linked, and the client socket's cookie; 0 otherwise.
+	 */
+	__u32 peer_pid;
 	__u64 cookie;
 	__u64 ts_ns;
+	__u64 peer_cookie;
 	__u8 local_addr[16];
 	__u8 remote_addr[16];
 };
@@ -169,6 +179,8 @@ struct sonde_l7_stats {
 	__u64 exchanges_tallied;
 	/* Exchanges of paused connections lost: the tally map was full. */
 	__u64 tally_dropped;
+	/* Client sockets left to their local server socket, which captures for both. */
+	__u64 connections_mirrored;
 };
 
 /*
@@ -216,7 +228,8 @@ struct sonde_l7_tally {
 	__u8 tls;
 	__u16 local_port;
 	__u16 remote_port;
-	__u32 pad1;
+	/* A server socket's mirrored local client (see the segment event's peer_pid), else 0: these exchanges count for it too. */
+	__u32 peer_pid;
 	__u8 local_addr[16];
 	__u8 remote_addr[16];
 };

@@ -82,6 +82,12 @@ function attach(path: string, cgroup: string): { object: BpfObject; ids: number[
     object.setGlobalU32('capture_bytes', l7.captureBytes)
       .setGlobalU32('segments_per_sec_per_cpu', Math.max(1, Math.ceil(l7.maxSegmentsPerSecond / possibleCpus())))
       .setGlobalU16('dns_port', l7.dnsPort);
+    // Builds from before local-pair mirroring have no such setting: they run as they were.
+    try {
+      object.setGlobalBool('mirror_local_peers', l7.mirrorLocalPeers);
+    } catch {
+      console.log(`${path}: no mirror_local_peers (an older build), left as built`);
+    }
     object.onlyPrograms([...PROGRAMS]);
     object.load();
     object.ringBuffer('l7_events', () => undefined, 20);

@@ -355,6 +355,7 @@ struct l7_tally_identity {
 	__u8 local_addr[16];
 	__u8 remote_addr[16];
 	__u32 pid;
+	__u32 peer_pid;
 	__u16 local_port;
 	__u16 remote_port;
 	__u8 protocol;
@@ -386,6 +387,7 @@ static __always_inline void tally_add(struct sonde_l7_tally_key *key, const stru
 			return;
 		__builtin_memset(fresh, 0, sizeof(*fresh));
 		fresh->pid = id->pid;
+		fresh->peer_pid = id->peer_pid;
 		fresh->protocol = id->protocol;
 		fresh->family = id->family;
 		fresh->server = id->server;

@@ -26,6 +26,8 @@ export interface L7PipelineOptions {
   dnsPort?: number;
   /** TLS plaintext from OpenSSL and GnuTLS by uprobes (docs/tls.md). Default true. */
   tls?: boolean;
+  /** One capture for a connection between two local processes (L7ProbeOptions.mirrorLocalPeers). Default true. */
+  mirrorLocalPeers?: boolean;
   /**
    * Parse each batch with this thread at SCHED_IDLE (config l7.parse_priority: idle). Needs
    * CAP_SYS_NICE to come back; without it, parsing stays at the normal class and onError says so.
@@ -186,6 +188,7 @@ export class L7Pipeline {
         maxSegmentsPerSecond: options.maxSegmentsPerSecond,
         dnsPort: options.dnsPort ?? 53,
         tls: tlsEnabled,
+        mirrorLocalPeers: options.mirrorLocalPeers ?? true,
         onBatch,
       });
     let tls: TlsDiscovery | null = null;

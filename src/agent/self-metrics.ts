@@ -24,6 +24,7 @@ export function registerSelfMetrics(registry: MetricRegistry, flows: FlowPipelin
   const l7SegmentsShed = registry.counter({ name: 'sonde_l7_segments_shed_total', help: 'TCP segments of HTTP connections not captured because the segment budget (l7.max_segments_per_second) was spent.', labelNames: [] as const });
   const l7ConnectionsShed = registry.counter({ name: 'sonde_l7_connections_shed_total', help: 'Times an HTTP connection was paused from capture (for 1 s) because the segment budget was spent.', labelNames: [] as const });
   const l7Connections = registry.gauge({ name: 'sonde_l7_connections', help: 'Connections being parsed for L7 records.', labelNames: [] as const });
+  const l7Mirrored = registry.counter({ name: 'sonde_l7_connections_mirrored_total', help: 'Connections between two local processes captured once, on the server socket, for both ends (l7.mirror_local_peers).', labelNames: [] as const });
   const l7Datagrams = registry.counter({ name: 'sonde_l7_datagrams_captured_total', help: 'DNS datagrams (UDP) copied from the kernel.', labelNames: [] as const });
   const tlsCalls = registry.counter({ name: 'sonde_tls_calls_total', help: 'SSL/GnuTLS read and write calls seen by the TLS uprobes (each costs a uprobe trap).', labelNames: [] as const });
   const tlsUnbound = registry.counter({ name: 'sonde_tls_unbound_calls_total', help: 'TLS calls whose TLS object was not yet tied to a socket when they happened.', labelNames: [] as const });
@@ -72,6 +73,7 @@ export function registerSelfMetrics(registry: MetricRegistry, flows: FlowPipelin
       advance('l7.tally.dropped', k.tallyDropped, (d) => l7TallyDropped.inc({}, d));
       l7Connections.set({}, l7.connections.size);
       advance('l7.datagrams', k.datagramsCaptured, (d) => l7Datagrams.inc({}, d));
+      advance('l7.mirrored', k.connectionsMirrored, (d) => l7Mirrored.inc({}, d));
       advance('tls.calls', k.tlsCalls, (d) => tlsCalls.inc({}, d));
       advance('tls.unbound', k.tlsUnbound, (d) => tlsUnbound.inc({}, d));
       advance('tls.plaintext.dropped', l7.tlsPlaintext.stats.dropped, (d) => tlsPlaintextDropped.inc({}, d));

@@ -30,6 +30,11 @@ export interface L7ProbeOptions {
    * the socket tracepoints that tie TLS objects to sockets. Default false.
    */
   tls?: boolean;
+  /**
+   * Capture a connection between two local processes once, on its server socket, and report
+   * its exchanges for both ends (l7.mirror_local_peers). Default true.
+   */
+  mirrorLocalPeers?: boolean;
   onBatch: BatchHandler;
 }
 
@@ -168,7 +173,8 @@ export class L7Probes {
       // The kernel's buckets are per CPU: split the host budget evenly.
       const perCpu = Math.max(1, Math.ceil(options.maxSegmentsPerSecond / possibleCpus()));
       object.setGlobalU32('capture_bytes', options.captureBytes).setGlobalU32('segments_per_sec_per_cpu', perCpu)
-        .setGlobalU16('dns_port', options.dnsPort ?? 53);
+        .setGlobalU16('dns_port', options.dnsPort ?? 53)
+        .setGlobalBool('mirror_local_peers', options.mirrorLocalPeers ?? true);
       if (tls) object.setGlobalU32('ignore_tgid', process.pid);
       else object.onlyPrograms(SOCKET_PROGRAMS);
     } catch (err) {

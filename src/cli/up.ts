@@ -103,7 +103,7 @@ export async function runUp(config: SondeConfig): Promise<number> {
     // here: both are on the way to ready. Settled (never rejected) so that a failure is handled
     // below, after the flows, like before.
     l7Loading = l7Telemetry
-      ? L7Probes.loadAsync({ captureBytes: config.l7.captureBytes, maxSegmentsPerSecond: config.l7.maxSegmentsPerSecond, dnsPort: config.l7.dnsPort, tls: config.l7.tls })
+      ? L7Probes.loadAsync({ captureBytes: config.l7.captureBytes, maxSegmentsPerSecond: config.l7.maxSegmentsPerSecond, dnsPort: config.l7.dnsPort, tls: config.l7.tls, mirrorLocalPeers: config.l7.mirrorLocalPeers })
         .then((loaded) => ({ loaded }), (err: unknown) => ({ err }))
       : null;
     pipeline = await FlowPipeline.start({
@@ -133,6 +133,7 @@ export async function runUp(config: SondeConfig): Promise<number> {
           keepSqlLiterals: config.l7.keepSqlLiterals,
           dnsPort: config.l7.dnsPort,
           tls: config.l7.tls,
+          mirrorLocalPeers: config.l7.mirrorLocalPeers,
           onExchange: (x) => {
             if (!isOwnTraffic(x, self)) l7Telemetry.record(x);
           },

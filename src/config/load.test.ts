@@ -466,7 +466,12 @@ describe('l7 settings', () => {
   const file = (text: string) => ({ flags: { config: '/etc/sonde.yaml' }, env: {}, readFile: () => text });
   it('defaults: enabled, 4 KiB capture, secrets redacted, queries dropped', () => {
     const c = loadConfig({ flags: {}, env: {} });
-    assert.deepEqual(c.l7, { enabled: true, captureBytes: 4096, maxSegmentsPerSecond: 20000, parsePriority: 'idle', redactSecrets: true, keepQuery: false, keepSqlLiterals: false, dnsPort: 53, tls: true, recentLimit: 10000, recordBudgetPerSecond: 10000, maxRoutesPerService: 100, routes: [] });
+    assert.deepEqual(c.l7, { enabled: true, captureBytes: 4096, maxSegmentsPerSecond: 20000, parsePriority: 'idle', redactSecrets: true, keepQuery: false, keepSqlLiterals: false, dnsPort: 53, tls: true, mirrorLocalPeers: true, recentLimit: 10000, recordBudgetPerSecond: 10000, maxRoutesPerService: 100, routes: [] });
+  });
+  it('mirror_local_peers from the file and the environment', () => {
+    assert.equal(loadConfig(file('l7:\n  mirror_local_peers: false\n')).l7.mirrorLocalPeers, false);
+    assert.equal(loadConfig({ flags: {}, env: { SONDE_L7_MIRROR_LOCAL_PEERS: 'false' } }).l7.mirrorLocalPeers, false);
+    assert.throws(() => loadConfig(file('l7:\n  mirror_local_peers: sometimes\n')), /l7\.mirror_local_peers/);
   });
   it('reads every key from the file', () => {
     const c = loadConfig(file('l7:\n  enabled: false\n  capture_bytes: 512\n  redact_secrets: false\n  keep_query: true\n  routes: ["/users/:id", "/static/*"]\n'));

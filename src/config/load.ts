@@ -187,6 +187,7 @@ const FIELDS: readonly Field<unknown>[] = [
   booleanField('l7.redact_secrets', 'SONDE_L7_REDACT_SECRETS', (c, v) => (c.l7.redactSecrets = v)),
   booleanField('l7.keep_query', 'SONDE_L7_KEEP_QUERY', (c, v) => (c.l7.keepQuery = v)),
   booleanField('l7.tls', 'SONDE_L7_TLS', (c, v) => (c.l7.tls = v)),
+  booleanField('l7.mirror_local_peers', 'SONDE_L7_MIRROR_LOCAL_PEERS', (c, v) => (c.l7.mirrorLocalPeers = v)),
   booleanField('l7.keep_sql_literals', 'SONDE_L7_KEEP_SQL_LITERALS', (c, v) => (c.l7.keepSqlLiterals = v)),
   positiveIntField('l7.dns_port', 'SONDE_L7_DNS_PORT', (c, v) => (c.l7.dnsPort = v), (n) => {
     if (n > 65535) throw new InvalidValueError(`must be a port (1..65535), got ${n}`);

@@ -30,6 +30,12 @@ export interface L7Config {
   dnsPort: number;
   /** TLS plaintext by uprobes on OpenSSL/GnuTLS (each SSL call then costs a uprobe trap, ~10 µs here). */
   tls: boolean;
+  /**
+   * A connection between two local processes is captured once, on its server socket, and its
+   * exchanges are reported for both ends; the client's record then carries the server's timing
+   * (docs/l7-capture.md, "Local pairs").
+   */
+  mirrorLocalPeers: boolean;
   /** Records kept for /api/v1/requests. */
   recentLimit: number;
   /**
@@ -108,9 +114,10 @@ export function defaultConfig(): SondeConfig {
     l7: {
       enabled: true,
       captureBytes: 4096,
-      // Matches the record budget (10k/s): a local pair is 4 segments and 2 records, a remote
-      // peer 2 segments and 1 record. Past it the kernel tallies, so parsing more segments would
-      // only make records the sampler drops (metrics count every exchange either way).
+      // Matches the record budget (10k/s): a local pair is 4 segments and 2 records (2 segments
+      // counted twice when mirrored), a remote peer 2 segments and 1 record. Past it the kernel
+      // tallies, so parsing more segments would only make records the sampler drops (metrics
+      // count every exchange either way).
       maxSegmentsPerSecond: 20_000,
       parsePriority: 'idle',
       redactSecrets: true,
@@ -118,6 +125,7 @@ export function defaultConfig(): SondeConfig {
       keepSqlLiterals: false,
       dnsPort: 53,
       tls: true,
+      mirrorLocalPeers: true,
       recentLimit: 10_000,
       recordBudgetPerSecond: 10_000,
       maxRoutesPerService: 100,

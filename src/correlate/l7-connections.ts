@@ -57,6 +57,8 @@ export interface L7ConnectionStats {
   tlsTakeovers: number;
   /** Socket segments of a connection parsed from its TLS plaintext (ciphertext in flight when it was tied): skipped. */
   ciphertextSkipped: number;
+  /** Exchanges delivered a second time as their local client's (its socket was not captured; see #deliver). */
+  exchangesMirrored: number;
 }
 
 interface Connection {
@@ -85,6 +87,16 @@ interface Connection {
   identity: ExchangeIdentity | null;
   identityOwner: { pid: number; comm: string } | undefined;
   identityAtNs: number;
+  /**
+   * A server socket that the kernel captures for its local client too (l7.mirror_local_peers):
+   * the client socket's cookie (0: none) and its writer; each exchange is delivered twice, once
+   * as the client's. `peerIdentity` is that client's identity, cached as `identity` is.
+   */
+  peerCookie: number;
+  peerPid: number;
+  peerIdentity: ExchangeIdentity | null;
+  peerIdentityOwner: { pid: number; comm: string } | undefined;
+  peerIdentityAtNs: number;
 }
 
 /** What names a socket's exchanges: a parsed connection, or a kernel tally's record of its socket. */
@@ -122,7 +134,7 @@ export class L7Connections {
   readonly #connections = new Map<number, Connection>();
   /** Local tuple -> cookie, to name the client process behind a server-side connection. */
   readonly #byTuple = new Map<string, number>();
-  readonly stats: L7ConnectionStats = { connections: 0, shed: 0, evicted: 0, undetermined: 0, exchanges: 0, exchangesTallied: 0, talliesUnsupported: 0, duplicateSegments: 0, reorderedSegments: 0, holes: 0, unsupported: 0, datagrams: 0, tlsTakeovers: 0, ciphertextSkipped: 0 };
+  readonly stats: L7ConnectionStats = { connections: 0, shed: 0, evicted: 0, undetermined: 0, exchanges: 0, exchangesTallied: 0, talliesUnsupported: 0, duplicateSegments: 0, reorderedSegments: 0, holes: 0, unsupported: 0, datagrams: 0, tlsTakeovers: 0, ciphertextSkipped: 0, exchangesMirrored: 0 };
   readonly #keepSqlLiterals: boolean;
   readonly #dnsPort: number;
   readonly #datagrams: DnsDatagrams;
@@ -195,6 +207,11 @@ export class L7Connections {
     conn.lastSeenNs = s.tsNs;
     if (s.tsNs > this.#newestSegmentNs) this.#newestSegmentNs = s.tsNs;
     if (s.senderPid !== 0) conn.senderPid = s.senderPid;
+    if (s.peerCookie !== undefined && s.peerCookie !== 0 && s.peerCookie !== conn.peerCookie) {
+      conn.peerCookie = s.peerCookie;
+      conn.peerPid = s.peerPid ?? 0;
+      conn.peerIdentity = null;
+    }
     (s.egress ? conn.egress : conn.ingress).segment(s.seq, s.payloadLength, s.payload, s.tsNs);
   }
 
@@ -241,9 +258,22 @@ export class L7Connections {
         cookie: r.key.cookie, side, family: r.family, localAddr: r.localAddr, localPort: r.tally.localPort,
         remoteAddr: r.remoteAddr, remotePort: r.tally.remotePort, tls: r.tally.tls === 1, senderPid: r.tally.pid,
       };
-      const mirrored = side === 'server' ? clients.get(tupleKey(r.remoteAddr, r.tally.remotePort, r.localAddr, r.tally.localPort)) : undefined;
+      // The kernel named this server socket's local client (it tallies for both), or the client's own tally did.
+      const peerPid = side === 'server' && r.tally.peerPid > 0 ? r.tally.peerPid : undefined;
+      const mirrored = peerPid ?? (side === 'server' ? clients.get(tupleKey(r.remoteAddr, r.tally.remotePort, r.localAddr, r.tally.localPort)) : undefined);
       const identity = this.#identity(sock, this.#flows.ownerOf(r.key.cookie), mirrored);
       for (const t of talliedExchanges(identity, r.key, r.tally, protocol, wallMs)) {
+        this.stats.exchangesTallied += t.count;
+        out.push(t);
+      }
+      if (peerPid === undefined) continue;
+      const clientAddr = unmapped(r.remoteAddr);
+      const mapped = clientAddr !== r.remoteAddr;
+      const client = this.#identity({
+        cookie: 0, side: 'client', family: mapped ? 4 : r.family, localAddr: clientAddr, localPort: r.tally.remotePort,
+        remoteAddr: mapped ? unmapped(r.localAddr) : r.localAddr, remotePort: r.tally.localPort, tls: r.tally.tls === 1, senderPid: peerPid,
+      }, undefined);
+      for (const t of talliedExchanges(client, r.key, r.tally, protocol, wallMs)) {
         this.stats.exchangesTallied += t.count;
         out.push(t);
       }
@@ -303,7 +333,7 @@ export class L7Connections {
     for (const w of this.#waiting) {
       if (all || nowNs >= w.deadlineNs || this.#ownerOf(w.conn) !== undefined) {
         w.conn.waiting--;
-        this.#onExchange(this.#toExchange(w.conn, w.ex));
+        this.#deliver(w.conn, w.ex);
       } else {
         still.push(w);
       }
@@ -314,6 +344,12 @@ export class L7Connections {
   /** Owner not known, and its open event could still be on its way (see #waiting). */
   #awaitsOwner(conn: Connection): boolean {
     return conn.closeAtNs === null && this.#ownerOf(conn) === undefined;
+  }
+
+  /** The mirrored client's process: its connect() owner, else its writer as the kernel saw it. */
+  #peerPidOf(conn: Connection): number | undefined {
+    const pid = this.#flows.ownerOf(conn.peerCookie)?.pid ?? conn.peerPid;
+    return pid > 0 ? pid : undefined;
   }
 
   #ownerOf(conn: Connection): { pid: number; comm: string } | undefined {
@@ -336,7 +372,7 @@ export class L7Connections {
   #connectionIdentity(conn: Connection): ExchangeIdentity {
     const owner = this.#ownerOf(conn);
     if (conn.identity !== null && conn.identityOwner === owner && conn.lastSeenNs - conn.identityAtNs < IDENTITY_TTL_NS) return conn.identity;
-    conn.identity = this.#identity(conn, owner);
+    conn.identity = this.#identity(conn, owner, conn.peerCookie !== 0 ? this.#peerPidOf(conn) : undefined);
     conn.identityOwner = owner;
     conn.identityAtNs = conn.lastSeenNs;
     return conn.identity;
@@ -424,6 +460,11 @@ export class L7Connections {
       identity: null,
       identityOwner: undefined,
       identityAtNs: 0,
+      peerCookie: s.peerCookie ?? 0,
+      peerPid: s.peerPid ?? 0,
+      peerIdentity: null,
+      peerIdentityOwner: undefined,
+      peerIdentityAtNs: 0,
     };
     // Closed before its first segment was handled: flush it once the segments still in flight
     // (counted from now, when they are evidently being read) had time to arrive.
@@ -469,9 +510,46 @@ export class L7Connections {
         conn.waiting++;
         this.#waiting.push({ conn, ex, deadlineNs: this.#clock.nowMonotonicNs() + this.#ownerWaitNs });
       } else {
-        this.#onExchange(this.#toExchange(conn, ex));
+        this.#deliver(conn, ex);
       }
     }
+  }
+
+  /** The exchange as its socket saw it, then, for a server socket capturing for its local client, as that client's. */
+  #deliver(conn: Connection, parsed: ParsedExchange): void {
+    const exchange = this.#toExchange(conn, parsed);
+    this.#onExchange(exchange);
+    if (conn.peerCookie !== 0 && conn.side === 'server') {
+      this.stats.exchangesMirrored++;
+      this.#onExchange({ ...exchange, ...this.#peerIdentity(conn) });
+    }
+  }
+
+  /**
+   * The local client of a server socket that captures for it: its owner from connect() when the
+   * flow probes reported it, else the process that wrote the client's first request. Its end of
+   * the connection is the server's other end, in the client's own address family (a dual-stack
+   * server sees an IPv4 client as ::ffff:a.b.c.d).
+   */
+  #peerIdentity(conn: Connection): ExchangeIdentity {
+    const owner = this.#flows.ownerOf(conn.peerCookie);
+    if (conn.peerIdentity !== null && conn.peerIdentityOwner === owner && conn.lastSeenNs - conn.peerIdentityAtNs < IDENTITY_TTL_NS) return conn.peerIdentity;
+    const localAddr = unmapped(conn.remoteAddr);
+    const mapped = localAddr !== conn.remoteAddr;
+    conn.peerIdentity = this.#identity({
+      cookie: conn.peerCookie,
+      side: 'client',
+      family: mapped ? 4 : conn.family,
+      localAddr,
+      localPort: conn.remotePort,
+      remoteAddr: mapped ? unmapped(conn.localAddr) : conn.localAddr,
+      remotePort: conn.localPort,
+      tls: conn.tls,
+      senderPid: conn.peerPid,
+    }, owner);
+    conn.peerIdentityOwner = owner;
+    conn.peerIdentityAtNs = conn.lastSeenNs;
+    return conn.peerIdentity;
   }
 
   #toExchange(conn: Connection, parsed: ParsedExchange): L7Exchange {

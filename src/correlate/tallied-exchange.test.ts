@@ -20,7 +20,7 @@ function tally(counts: Record<number, [number, number]>): L7Tally {
     bucketCounts[Number(i)] = n;
     bucketSumNs[Number(i)] = sum;
   }
-  return { bucketCounts, bucketSumNs, pid: 7, protocol: L7Protocol.REDIS, family: 2, server: 0, tls: 0, localPort: 40000, remotePort: 6379, localAddr: new Uint8Array(16), remoteAddr: new Uint8Array(16) };
+  return { bucketCounts, bucketSumNs, pid: 7, peerPid: 0, protocol: L7Protocol.REDIS, family: 2, server: 0, tls: 0, localPort: 40000, remotePort: 6379, localAddr: new Uint8Array(16), remoteAddr: new Uint8Array(16) };
 }
 
 describe('talliedExchanges', () => {

@@ -32,6 +32,12 @@ export interface L7Segment {
   payload: Uint8Array;
   /** TLS plaintext from the TLS library (uprobes): `seq` is the plaintext offset, not TCP's. */
   tls: boolean;
+  /**
+   * A server socket that captures for its local client as well (l7.mirror_local_peers): the
+   * client socket's cookie and its writer when the two were linked; absent or 0 otherwise.
+   */
+  peerCookie?: number;
+  peerPid?: number;
 }
 
 /**
@@ -95,6 +101,8 @@ class DecodedSegment implements L7Segment {
     readonly senderPid: number,
     readonly socketCookie: number,
     readonly tsNs: number,
+    readonly peerPid: number,
+    readonly peerCookie: number,
     readonly payload: Uint8Array,
     /** Where the event starts in `payload.buffer`. */
     private readonly base: number,
@@ -147,6 +155,8 @@ export function decodeL7Record(view: DataView, at: number, length: number): L7Ev
     view.getUint32(at + O.pid, true),
     readU64(view, at + O.cookie),
     readU64(view, at + O.tsNs),
+    view.getUint32(at + O.peerPid, true),
+    readU64(view, at + O.peerCookie),
     new Uint8Array(view.buffer, base + L7_SEGMENT_EVENT_SIZE, captured),
     base,
   );

@@ -52,6 +52,7 @@ export const L7Protocol = {
   KAFKA: 7,
   MEMCACHED: 8,
   DNS: 9,
+  MIRRORED: 254,
   IGNORED: 255,
 } as const;
 
@@ -60,7 +61,7 @@ export const L7TlsLibrary = {
   GNUTLS: 2,
 } as const;
 
-export const L7_SEGMENT_EVENT_SIZE = 80;
+export const L7_SEGMENT_EVENT_SIZE = 88;
 
 /** Byte offsets of sonde_l7_segment_event's fields, for decoders that read only what they need. */
 export const L7SegmentEventOffsets = {
@@ -76,10 +77,12 @@ export const L7SegmentEventOffsets = {
   payloadLen: 16,
   captured: 20,
   pid: 24,
+  peerPid: 28,
   cookie: 32,
   tsNs: 40,
-  localAddr: 48,
-  remoteAddr: 64,
+  peerCookie: 48,
+  localAddr: 56,
+  remoteAddr: 72,
 } as const;
 
 export interface L7SegmentEvent {
@@ -95,8 +98,10 @@ export interface L7SegmentEvent {
   payloadLen: number;
   captured: number;
   pid: number;
+  peerPid: number;
   cookie: number;
   tsNs: number;
+  peerCookie: number;
   localAddr: Uint8Array;
   remoteAddr: Uint8Array;
 }
@@ -115,10 +120,12 @@ export function readL7SegmentEvent(view: DataView, at: number): L7SegmentEvent {
     payloadLen: view.getUint32(at + 16, true),
     captured: view.getUint32(at + 20, true),
     pid: view.getUint32(at + 24, true),
+    peerPid: view.getUint32(at + 28, true),
     cookie: (view.getUint32(at + 32, true) + view.getUint32(at + 32 + 4, true) * 4294967296),
     tsNs: (view.getUint32(at + 40, true) + view.getUint32(at + 40 + 4, true) * 4294967296),
-    localAddr: new Uint8Array(view.buffer, view.byteOffset + at + 48, 16),
-    remoteAddr: new Uint8Array(view.buffer, view.byteOffset + at + 64, 16),
+    peerCookie: (view.getUint32(at + 48, true) + view.getUint32(at + 48 + 4, true) * 4294967296),
+    localAddr: new Uint8Array(view.buffer, view.byteOffset + at + 56, 16),
+    remoteAddr: new Uint8Array(view.buffer, view.byteOffset + at + 72, 16),
   };
 }
 
@@ -142,7 +149,7 @@ export function readL7ShedEvent(view: DataView, at: number): L7ShedEvent {
   };
 }
 
-export const L7_STATS_SIZE = 120;
+export const L7_STATS_SIZE = 128;
 
 /** Byte offsets of sonde_l7_stats's fields, for decoders that read only what they need. */
 export const L7StatsOffsets = {
@@ -161,6 +168,7 @@ export const L7StatsOffsets = {
   tlsBinds: 96,
   exchangesTallied: 104,
   tallyDropped: 112,
+  connectionsMirrored: 120,
 } as const;
 
 export interface L7Stats {
@@ -179,6 +187,7 @@ export interface L7Stats {
   tlsBinds: number;
   exchangesTallied: number;
   tallyDropped: number;
+  connectionsMirrored: number;
 }
 
 export function readL7Stats(view: DataView, at: number): L7Stats {
@@ -198,6 +207,7 @@ export function readL7Stats(view: DataView, at: number): L7Stats {
     tlsBinds: (view.getUint32(at + 96, true) + view.getUint32(at + 96 + 4, true) * 4294967296),
     exchangesTallied: (view.getUint32(at + 104, true) + view.getUint32(at + 104 + 4, true) * 4294967296),
     tallyDropped: (view.getUint32(at + 112, true) + view.getUint32(at + 112 + 4, true) * 4294967296),
+    connectionsMirrored: (view.getUint32(at + 120, true) + view.getUint32(at + 120 + 4, true) * 4294967296),
   };
 }
 
@@ -214,6 +224,7 @@ export const L7TallyOffsets = {
   tls: 327,
   localPort: 328,
   remotePort: 330,
+  peerPid: 332,
   localAddr: 336,
   remoteAddr: 352,
 } as const;
@@ -228,6 +239,7 @@ export interface L7Tally {
   tls: number;
   localPort: number;
   remotePort: number;
+  peerPid: number;
   localAddr: Uint8Array;
   remoteAddr: Uint8Array;
 }
@@ -243,6 +255,7 @@ export function readL7Tally(view: DataView, at: number): L7Tally {
     tls: view.getUint8(at + 327),
     localPort: view.getUint16(at + 328, true),
     remotePort: view.getUint16(at + 330, true),
+    peerPid: view.getUint32(at + 332, true),
     localAddr: new Uint8Array(view.buffer, view.byteOffset + at + 336, 16),
     remoteAddr: new Uint8Array(view.buffer, view.byteOffset + at + 352, 16),
   };
