@@ -20,13 +20,18 @@
 #define _GNU_SOURCE
 #include "common.h"
 
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <linux/bpf.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/mman.h>
 #include <time.h>
+#include <unistd.h>
 
 #define INITIAL_DATA_CAP (64 * 1024)
 /*
@@ -47,8 +52,83 @@ struct batch {
 	bool drained;
 };
 
+/*
+ * The kernel's ring, read in place. libbpf's consumer maps the data area twice in a row, so that
+ * a record wrapping past the end reads as one piece; the kernel populates every page of the
+ * mapping at mmap, so that doubled the rings' share of RSS (24 MiB for sonde's 12 MiB of
+ * rings). Records are copied into a batch anyway: here the data is mapped once and a wrapping
+ * record is copied in two pieces. The protocol is the kernel's (kernel/bpf/ringbuf.c): an
+ * 8-byte header per record whose length word carries BUSY until it is committed and DISCARD
+ * if it was discarded; positions only grow; the consumer position is published with release
+ * semantics once the records before it are read.
+ */
+struct ring {
+	int epoll_fd;
+	size_t page_size;
+	uint64_t mask;
+	unsigned long *consumer_pos; /* read-write page */
+	unsigned long *producer_pos; /* read-only: producer page, then the data */
+	const uint8_t *data;
+};
+
+static void ring_free(struct ring *r)
+{
+	if (!r)
+		return;
+	if (r->consumer_pos)
+		munmap(r->consumer_pos, r->page_size);
+	if (r->producer_pos)
+		munmap(r->producer_pos, r->page_size + r->mask + 1);
+	if (r->epoll_fd >= 0)
+		close(r->epoll_fd);
+	free(r);
+}
+
+/* NULL with errno set when `fd` is no ring buffer map or cannot be mapped. */
+static struct ring *ring_open(int fd)
+{
+	struct bpf_map_info info;
+	__u32 len = sizeof(info);
+	struct epoll_event ev = { .events = EPOLLIN };
+	struct ring *r;
+	void *p;
+	int err;
+
+	memset(&info, 0, sizeof(info));
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return NULL;
+	if (info.type != BPF_MAP_TYPE_RINGBUF || info.max_entries == 0 || (info.max_entries & (info.max_entries - 1))) {
+		errno = EINVAL;
+		return NULL;
+	}
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return NULL;
+	r->epoll_fd = -1;
+	r->page_size = (size_t)sysconf(_SC_PAGESIZE);
+	r->mask = info.max_entries - 1;
+	p = mmap(NULL, r->page_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		goto fail;
+	r->consumer_pos = p;
+	p = mmap(NULL, r->page_size + info.max_entries, PROT_READ, MAP_SHARED, fd, (off_t)r->page_size);
+	if (p == MAP_FAILED)
+		goto fail;
+	r->producer_pos = p;
+	r->data = (const uint8_t *)p + r->page_size;
+	r->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+	if (r->epoll_fd < 0 || epoll_ctl(r->epoll_fd, EPOLL_CTL_ADD, fd, &ev))
+		goto fail;
+	return r;
+fail:
+	err = errno;
+	ring_free(r);
+	errno = err;
+	return NULL;
+}
+
 struct consumer {
-	struct ring_buffer *rb;
+	struct ring *rb;
 	pthread_t thread;
 	napi_threadsafe_function tsfn;
 	atomic_bool stop;
@@ -100,11 +180,15 @@ static void batch_free(struct batch *b)
 	free(b);
 }
 
-static int on_sample(void *ctx, void *data, size_t size)
+/*
+ * Appends one record, given as up to two pieces (a record that wraps past the ring's end);
+ * BATCH_FULL once the batch is big enough to hand over (the record is in it).
+ */
+static int on_sample(struct consumer *c, const uint8_t *first, size_t first_len, const uint8_t *rest, size_t rest_len)
 {
-	struct consumer *c = ctx;
 	struct batch *b = c->cur;
 	size_t at = (b->len + 7) & ~(size_t)7;
+	size_t size = first_len + rest_len;
 
 	if (at + size > b->cap) {
 		while (at + size > b->cap)
@@ -115,12 +199,55 @@ static int on_sample(void *ctx, void *data, size_t size)
 		b->index_cap *= 2;
 		b->index = realloc(b->index, b->index_cap * 2 * sizeof(uint32_t));
 	}
-	memcpy(b->data + at, data, size);
+	memcpy(b->data + at, first, first_len);
+	if (rest_len)
+		memcpy(b->data + at + first_len, rest, rest_len);
 	b->index[b->records * 2] = (uint32_t)at;
 	b->index[b->records * 2 + 1] = (uint32_t)size;
 	b->records++;
 	b->len = at + size;
 	return b->len >= BATCH_CAP ? BATCH_FULL : 0;
+}
+
+/*
+ * Takes every committed record into the current batch, as libbpf's consumer would: the number
+ * taken, or BATCH_FULL when the batch filled (the rest waits for the next call).
+ */
+static int ring_consume(struct consumer *c)
+{
+	struct ring *r = c->rb;
+	uint64_t size = r->mask + 1;
+	unsigned long cons = __atomic_load_n(r->consumer_pos, __ATOMIC_ACQUIRE);
+	int taken = 0;
+	bool again = true;
+
+	while (again) {
+		unsigned long prod = __atomic_load_n(r->producer_pos, __ATOMIC_ACQUIRE);
+
+		again = false;
+		while (cons < prod) {
+			const uint32_t *hdr = (const uint32_t *)(r->data + (cons & r->mask));
+			uint32_t len = __atomic_load_n(hdr, __ATOMIC_ACQUIRE);
+			uint32_t body = len & ~(uint32_t)(BPF_RINGBUF_BUSY_BIT | BPF_RINGBUF_DISCARD_BIT);
+			uint64_t at = (cons + BPF_RINGBUF_HDR_SZ) & r->mask;
+			int ret = 0;
+
+			if (len & BPF_RINGBUF_BUSY_BIT)
+				return taken; /* reserved, not committed yet: later records wait behind it */
+			if (!(len & BPF_RINGBUF_DISCARD_BIT)) {
+				size_t first = at + body > size ? (size_t)(size - at) : body;
+
+				ret = on_sample(c, r->data + at, first, r->data, body - first);
+				taken++;
+			}
+			cons += (BPF_RINGBUF_HDR_SZ + body + 7) & ~7UL;
+			__atomic_store_n(r->consumer_pos, cons, __ATOMIC_RELEASE);
+			if (ret == BATCH_FULL)
+				return BATCH_FULL;
+			again = true;
+		}
+	}
+	return taken;
 }
 
 static void free_data(napi_env env, void *data, void *hint)
@@ -166,16 +293,18 @@ static void *consume(void *arg)
 	bool full = false;
 
 	while (!atomic_load(&c->stop)) {
-		/* After a full batch, what is left is taken at once, without waiting for a wake-up. */
-		int n = full ? 0 : ring_buffer__poll(c->rb, c->interval_ms > 0 ? c->interval_ms : 100);
+		struct epoll_event ev;
+		int n = 0;
+
 		/*
+		 * After a full batch, what is left is taken at once, without waiting for a wake-up.
 		 * Producers may submit without a wake-up (BPF_RB_NO_WAKEUP) and rely on this loop
 		 * coming back on its timeout: consume whatever is there either way.
 		 */
-		if (n >= 0) {
-			int m = ring_buffer__consume(c->rb);
-			n = m < 0 ? m : n + m;
-		}
+		if (!full && epoll_wait(c->rb->epoll_fd, &ev, 1, c->interval_ms > 0 ? c->interval_ms : 100) < 0 && errno != EINTR)
+			n = -errno;
+		if (n == 0)
+			n = ring_consume(c);
 		full = n == BATCH_FULL;
 		if (full)
 			n = 0;
@@ -218,7 +347,7 @@ static void consumer_stop(struct consumer *c)
 	/* Abort first: a consumer blocked on a full queue must not wait for this (JS) thread. */
 	napi_release_threadsafe_function(c->tsfn, napi_tsfn_abort);
 	pthread_join(c->thread, NULL);
-	ring_buffer__free(c->rb);
+	ring_free(c->rb);
 	c->rb = NULL;
 	batch_free(c->cur);
 	c->cur = NULL;
@@ -256,7 +385,7 @@ static napi_value ringbuf_open(napi_env env, napi_callback_info info)
 	pthread_cond_init(&c->released, NULL);
 	c->cur = batch_new();
 	sonde_log_begin();
-	c->rb = ring_buffer__new((int)fd, on_sample, c, NULL);
+	c->rb = ring_open((int)fd);
 	if (!c->rb) {
 		err = errno;
 		batch_free(c->cur);
@@ -267,7 +396,7 @@ static napi_value ringbuf_open(napi_env env, napi_callback_info info)
 	napi_create_string_utf8(env, "sonde-ringbuf", NAPI_AUTO_LENGTH, &name);
 	if (napi_create_threadsafe_function(env, argv[1], NULL, name, (size_t)depth, 1, NULL, NULL, c, call_js,
 					    &c->tsfn) != napi_ok) {
-		ring_buffer__free(c->rb);
+		ring_free(c->rb);
 		batch_free(c->cur);
 		free(c);
 		return NULL; /* exception pending (callback not a function) */
@@ -277,7 +406,7 @@ static napi_value ringbuf_open(napi_env env, napi_callback_info info)
 		pthread_setname_np(c->thread, "sonde-ringbuf"); /* for top -H and /proc/<pid>/task */
 	if (err) {
 		napi_release_threadsafe_function(c->tsfn, napi_tsfn_abort);
-		ring_buffer__free(c->rb);
+		ring_free(c->rb);
 		batch_free(c->cur);
 		free(c);
 		sonde_throw(env, "ringbuf_thread", err, NULL);
