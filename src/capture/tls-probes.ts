@@ -12,16 +12,16 @@ interface ProbeSpec {
 
 const PROBES: Readonly<Record<TlsLibraryKind, readonly ProbeSpec[]>> = {
   openssl: [
-    { func: 'SSL_write', entry: 'l7_ssl_write_entry', ret: 'l7_ssl_return', required: true },
-    { func: 'SSL_read', entry: 'l7_ssl_read_entry', ret: 'l7_ssl_return', required: true },
+    { func: 'SSL_write', entry: 'l7_ssl_write_entry', ret: 'l7_tls_return', required: true },
+    { func: 'SSL_read', entry: 'l7_ssl_read_entry', ret: 'l7_tls_return', required: true },
     // OpenSSL 1.1.1+; Python's ssl module calls these.
-    { func: 'SSL_write_ex', entry: 'l7_ssl_write_ex_entry', ret: 'l7_ssl_ex_return' },
-    { func: 'SSL_read_ex', entry: 'l7_ssl_read_ex_entry', ret: 'l7_ssl_ex_return' },
+    { func: 'SSL_write_ex', entry: 'l7_ssl_write_ex_entry', ret: 'l7_tls_return' },
+    { func: 'SSL_read_ex', entry: 'l7_ssl_read_ex_entry', ret: 'l7_tls_return' },
     { func: 'SSL_free', entry: 'l7_ssl_free' },
   ],
   gnutls: [
-    { func: 'gnutls_record_send', entry: 'l7_gnutls_send_entry', ret: 'l7_gnutls_return', required: true },
-    { func: 'gnutls_record_recv', entry: 'l7_gnutls_recv_entry', ret: 'l7_gnutls_return', required: true },
+    { func: 'gnutls_record_send', entry: 'l7_gnutls_send_entry', ret: 'l7_tls_return', required: true },
+    { func: 'gnutls_record_recv', entry: 'l7_gnutls_recv_entry', ret: 'l7_tls_return', required: true },
     { func: 'gnutls_deinit', entry: 'l7_gnutls_deinit' },
   ],
 };
