@@ -99,7 +99,7 @@ export async function runUp(config: SondeConfig): Promise<number> {
     servers.push(api);
     const a = await listen(api, config.listen, '--listen');
     const self: AgentEndpoints = { pid: process.pid, listeners: [a, h] };
-    // The L7 object's verification (~0.4 s) runs on another thread while the flow probes load
+    // The L7 object's verification (~0.3 s) runs on another thread while the flow probes load
     // here: both are on the way to ready. Settled (never rejected) so that a failure is handled
     // below, after the flows, like before.
     l7Loading = l7Telemetry
