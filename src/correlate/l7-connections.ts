@@ -112,6 +112,19 @@ interface Waiting {
 const unmapped = (addr: string): string => (addr.startsWith('::ffff:') && addr.includes('.') ? addr.slice(7) : addr);
 const tupleKey = (la: string, lp: number, ra: string, rp: number): string => `${unmapped(la)}|${lp}|${unmapped(ra)}|${rp}`;
 
+/**
+ * The local client of a server socket that captures for it: the server's other end, in the
+ * client's own address family (a dual-stack server sees an IPv4 client as ::ffff:a.b.c.d).
+ */
+function mirroredClient(server: SocketFacts, cookie: number, pid: number): SocketFacts {
+  const localAddr = unmapped(server.remoteAddr);
+  const mapped = localAddr !== server.remoteAddr;
+  return {
+    cookie, side: 'client', family: mapped ? 4 : server.family, localAddr, localPort: server.remotePort,
+    remoteAddr: mapped ? unmapped(server.localAddr) : server.localAddr, remotePort: server.localPort, tls: server.tls, senderPid: pid,
+  };
+}
+
 /** Closes of connections not (yet) parsed are remembered this long, and at most this many. */
 const EARLY_CLOSE_TTL_NS = 5_000 * 1e6;
 /** How long a connection's resolved identity serves its next exchanges (names, exe, peer service). */
@@ -210,6 +223,8 @@ export class L7Connections {
     if (s.peerCookie !== undefined && s.peerCookie !== 0 && s.peerCookie !== conn.peerCookie) {
       conn.peerCookie = s.peerCookie;
       conn.peerPid = s.peerPid ?? 0;
+      // The server's own identity names its caller: resolve both again.
+      conn.identity = null;
       conn.peerIdentity = null;
     }
     (s.egress ? conn.egress : conn.ingress).segment(s.seq, s.payloadLength, s.payload, s.tsNs);
@@ -267,12 +282,8 @@ export class L7Connections {
         out.push(t);
       }
       if (peerPid === undefined) continue;
-      const clientAddr = unmapped(r.remoteAddr);
-      const mapped = clientAddr !== r.remoteAddr;
-      const client = this.#identity({
-        cookie: 0, side: 'client', family: mapped ? 4 : r.family, localAddr: clientAddr, localPort: r.tally.remotePort,
-        remoteAddr: mapped ? unmapped(r.localAddr) : r.localAddr, remotePort: r.tally.localPort, tls: r.tally.tls === 1, senderPid: peerPid,
-      }, undefined);
+      // The tally names no client socket: its cookie stays unknown (0).
+      const client = this.#identity(mirroredClient(sock, 0, peerPid), undefined);
       for (const t of talliedExchanges(client, r.key, r.tally, protocol, wallMs)) {
         this.stats.exchangesTallied += t.count;
         out.push(t);
@@ -526,27 +537,13 @@ export class L7Connections {
   }
 
   /**
-   * The local client of a server socket that captures for it: its owner from connect() when the
-   * flow probes reported it, else the process that wrote the client's first request. Its end of
-   * the connection is the server's other end, in the client's own address family (a dual-stack
-   * server sees an IPv4 client as ::ffff:a.b.c.d).
+   * The local client of a server socket that captures for it (see mirroredClient): its owner from
+   * connect() when the flow probes reported it, else the process that wrote its first request.
    */
   #peerIdentity(conn: Connection): ExchangeIdentity {
     const owner = this.#flows.ownerOf(conn.peerCookie);
     if (conn.peerIdentity !== null && conn.peerIdentityOwner === owner && conn.lastSeenNs - conn.peerIdentityAtNs < IDENTITY_TTL_NS) return conn.peerIdentity;
-    const localAddr = unmapped(conn.remoteAddr);
-    const mapped = localAddr !== conn.remoteAddr;
-    conn.peerIdentity = this.#identity({
-      cookie: conn.peerCookie,
-      side: 'client',
-      family: mapped ? 4 : conn.family,
-      localAddr,
-      localPort: conn.remotePort,
-      remoteAddr: mapped ? unmapped(conn.localAddr) : conn.localAddr,
-      remotePort: conn.localPort,
-      tls: conn.tls,
-      senderPid: conn.peerPid,
-    }, owner);
+    conn.peerIdentity = this.#identity(mirroredClient(conn, conn.peerCookie, conn.peerPid), owner);
     conn.peerIdentityOwner = owner;
     conn.peerIdentityAtNs = conn.lastSeenNs;
     return conn.peerIdentity;
