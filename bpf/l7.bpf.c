@@ -796,6 +796,8 @@ struct l7_piece_ctx {
 	__u32 payload_off;
 	__u32 seq;
 	__u64 now;
+	/* Tokens a piece takes: 2 on a server socket capturing for its local client (see take_tokens). */
+	__u64 cost;
 };
 
 /* Sends piece `index`: from its command's header to the next piece (or the segment's end). */
@@ -816,7 +818,7 @@ static long l7_send_piece(__u32 index, void *ctx)
 	until = index + 1 < w->pieces && next != 0 ? w->piece_at[next] : w->end;
 	if (at < pc->payload_off || until <= at)
 		return 1;
-	take_token(pc->now);
+	take_tokens(pc->now, pc->cost);
 	pc->scratch->header.seq = pc->seq + (at - pc->payload_off);
 	pc->scratch->header.payload_len = until - at;
 	pc->scratch->header.flags = L7_FLAG_MESSAGE_START;
@@ -836,7 +838,8 @@ static __always_inline bool redis_capture_pieces(struct __sk_buff *skb, struct l
 						 struct l7_scratch *scratch, __u32 payload_off, __u32 payload_len,
 						 bool starts, struct sonde_l7_stats *s, __u64 now)
 {
-	struct l7_piece_ctx pc = { .skb = skb, .scratch = scratch, .s = s, .payload_off = payload_off, .now = now };
+	struct l7_piece_ctx pc = { .skb = skb, .scratch = scratch, .s = s, .payload_off = payload_off, .now = now,
+				   .cost = scratch->header.peer_cookie != 0 ? 2 : 1 };
 	bool mid = redis_mid_message(place);
 	struct l7_redis_walk *w;
 	__u32 first;
