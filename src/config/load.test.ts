@@ -490,10 +490,10 @@ describe('l7 settings', () => {
   });
   it('store and auth token: defaults, file, environment and flags, bad values named', () => {
     const d = loadConfig({ flags: {}, env: {} });
-    assert.deepEqual(d.store, { path: '/var/lib/sonde/sonde.db', retentionMs: 86_400_000, maxBytes: 1024 ** 3, maxSpanRowsPerSecond: 2000, maxFlowRowsPerSecond: 2000 });
+    assert.deepEqual(d.store, { path: '/var/lib/sonde/sonde.db', retentionMs: 86_400_000, maxBytes: 1024 ** 3, maxSpanRowsPerSecond: 1000, maxFlowRowsPerSecond: 1000 });
     assert.equal(d.authToken, null);
     const c = loadConfig(file('store:\n  path: /tmp/x.db\n  retention: 2h\n  max_bytes: 10485760\n'));
-    assert.deepEqual(c.store, { path: '/tmp/x.db', retentionMs: 7_200_000, maxBytes: 10_485_760, maxSpanRowsPerSecond: 2000, maxFlowRowsPerSecond: 2000 });
+    assert.deepEqual(c.store, { path: '/tmp/x.db', retentionMs: 7_200_000, maxBytes: 10_485_760, maxSpanRowsPerSecond: 1000, maxFlowRowsPerSecond: 1000 });
     const f = loadConfig({ flags: { store: ':memory:', 'auth-token': 'abcdefghijklmnopqrst' }, env: {} });
     assert.equal(f.store.path, ':memory:');
     assert.equal(f.authToken, 'abcdefghijklmnopqrst');

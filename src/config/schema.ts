@@ -105,7 +105,7 @@ export function defaultConfig(): SondeConfig {
   return {
     listen: { host: '127.0.0.1', port: 8080 },
     authToken: null,
-    store: { path: '/var/lib/sonde/sonde.db', retentionMs: 24 * 3600_000, maxBytes: 1024 ** 3, maxSpanRowsPerSecond: 2000, maxFlowRowsPerSecond: 2000 },
+    store: { path: '/var/lib/sonde/sonde.db', retentionMs: 24 * 3600_000, maxBytes: 1024 ** 3, maxSpanRowsPerSecond: 1000, maxFlowRowsPerSecond: 1000 },
     healthListen: { host: '127.0.0.1', port: 8081 },
     durationMs: null,
     logLevel: 'info',
