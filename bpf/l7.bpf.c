@@ -243,6 +243,14 @@ static __always_inline void output(struct __sk_buff *skb, struct l7_scratch *scr
 }
 
 /* Length of the IP header at the start of the skb (0: not IPv4/IPv6 or unreadable). */
+/* The skb's socket as a full socket (not a request or timewait one), or NULL. */
+static __always_inline struct bpf_sock *skb_full_sock(struct __sk_buff *skb)
+{
+	struct bpf_sock *sk = skb->sk;
+
+	return sk ? bpf_sk_fullsock(sk) : NULL;
+}
+
 static __always_inline __u32 ip_header_len(struct __sk_buff *skb)
 {
 	void *data = (void *)(long)skb->data;
@@ -887,10 +895,7 @@ __noinline int l7_tally(struct __sk_buff *skb, struct l7_sock_state *state, __u3
 	if (!skb || !state || skb->len <= payload_off)
 		return 0;
 	payload_len = skb->len - payload_off;
-	sk = skb->sk;
-	if (!sk)
-		return 0;
-	sk = bpf_sk_fullsock(sk);
+	sk = skb_full_sock(skb);
 	if (!sk)
 		return 0;
 	/* HTTP/2 and DNS are never paused. */
@@ -958,10 +963,7 @@ __noinline int l7_link_local_peer(struct __sk_buff *skb, __u32 protocol)
 
 	if (!skb)
 		return 0;
-	sk = skb->sk;
-	if (!sk)
-		return 0;
-	sk = bpf_sk_fullsock(sk);
+	sk = skb_full_sock(skb);
 	if (!sk)
 		return 0;
 	/* As the server receives it: from this socket's end to its own. */
@@ -1028,7 +1030,7 @@ static __always_inline bool looks_like_protocol(struct __sk_buff *skb, struct bp
 
 static __always_inline int capture(struct __sk_buff *skb, __u8 direction)
 {
-	struct bpf_sock *sk = skb->sk;
+	struct bpf_sock *sk = skb_full_sock(skb);
 	struct l7_sock_state *state;
 	struct sonde_l7_stats *s;
 	struct l7_scratch *scratch;
@@ -1038,9 +1040,6 @@ static __always_inline int capture(struct __sk_buff *skb, __u8 direction)
 	bool request, start;
 	__u64 now, cost;
 
-	if (!sk)
-		return 1;
-	sk = bpf_sk_fullsock(sk);
 	if (!sk)
 		return 1;
 	if (sk->protocol == SONDE_IPPROTO_UDP)
