@@ -24,6 +24,26 @@ function correlator(): FlowCorrelator {
 }
 
 describe('FlowCorrelator', () => {
+  it('connections of one process share one owner object, open and closed; another comm or direction gets its own', () => {
+    const c = correlator();
+    const open = (cookie: number, pid: number, comm: string, direction: 'inbound' | 'outbound'): void =>
+      c.onOpen({ kind: 'open', socketCookie: cookie, pid, comm, direction });
+    open(1, 100, 'curl', 'outbound');
+    open(2, 100, 'curl', 'outbound');
+    open(3, 100, 'curl', 'inbound');
+    open(4, 100, 'curl2', 'outbound');
+    open(5, 200, 'curl', 'outbound');
+    assert.equal(c.ownerOf(1), c.ownerOf(2));
+    assert.deepEqual(c.ownerOf(2), { pid: 100, comm: 'curl', direction: 'outbound' });
+    assert.notEqual(c.ownerOf(3), c.ownerOf(1));
+    assert.equal(c.ownerOf(3)?.direction, 'inbound');
+    assert.deepEqual(c.ownerOf(4), { pid: 100, comm: 'curl2', direction: 'outbound' });
+    assert.equal(c.ownerOf(5)?.pid, 200);
+    c.resolve(close({ socketCookie: 2 }));
+    assert.equal(c.ownerOf(2), c.ownerOf(1), 'a closed connection keeps the shared owner');
+    assert.deepEqual(c.ownerOf(2), { pid: 100, comm: 'curl', direction: 'outbound' });
+  });
+
   it('names a short-lived process from its exec event (script, not interpreter)', () => {
     const c = correlator();
     c.onExec({ kind: 'exec', pid: 100, ppid: 1, comm: 'python3', filename: '/usr/bin/python3', args: ['python3', '/srv/api.py'] });

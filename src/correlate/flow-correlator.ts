@@ -33,16 +33,18 @@ interface Listener {
   comm: string;
 }
 
-/** Who owns a live connection, by socket cookie. */
+/** Who owns a live connection, by socket cookie. Shared between connections: never mutate one. */
 export interface SocketOwner {
-  pid: number;
-  comm: string;
-  direction: 'inbound' | 'outbound';
+  readonly pid: number;
+  readonly comm: string;
+  readonly direction: 'inbound' | 'outbound';
 }
 
 /** Live connections whose owner is remembered; past this the oldest are forgotten. */
 const MAX_OWNERS = 131072;
 const CLOSED_OWNER_TTL_MS = 5_000;
+/** Processes whose owner objects are kept for sharing; past this the table starts over. */
+const MAX_INTERNED_OWNERS = 4096;
 
 export interface FlowCorrelatorOptions {
   rules: readonly ServiceRule[];
@@ -73,6 +75,12 @@ export class FlowCorrelator {
    * connection are often completed after its close event was processed.
    */
   readonly #closedOwners = new ExpiringMap<SocketOwner>(CLOSED_OWNER_TTL_MS, MAX_OWNERS);
+  /**
+   * One owner object per process, comm and direction, shared by all its connections. Under a
+   * connection storm the closed owners alone were 80k objects (5 s of closes, both ends), old
+   * enough to be promoted and marked by every collection: most of what the agent kept alive.
+   */
+  readonly #internedOwners = new Map<number, { inbound?: SocketOwner; outbound?: SocketOwner }>();
   readonly #startedMs: number;
   readonly #execListeners = new Set<(e: ExecKernelEvent) => void>();
 
@@ -104,7 +112,22 @@ export class FlowCorrelator {
       const oldest = this.#owners.keys().next();
       if (oldest.done !== true) this.#owners.delete(oldest.value);
     }
-    this.#owners.set(e.socketCookie, { pid: e.pid, comm: e.comm, direction: e.direction === 'inbound' ? 'inbound' : 'outbound' });
+    this.#owners.set(e.socketCookie, this.#internOwner(e.pid, e.comm, e.direction === 'inbound' ? 'inbound' : 'outbound'));
+  }
+
+  #internOwner(pid: number, comm: string, direction: 'inbound' | 'outbound'): SocketOwner {
+    let byDirection = this.#internedOwners.get(pid);
+    if (byDirection === undefined) {
+      if (this.#internedOwners.size >= MAX_INTERNED_OWNERS) this.#internedOwners.clear();
+      byDirection = {};
+      this.#internedOwners.set(pid, byDirection);
+    }
+    const known = byDirection[direction];
+    // A reused pid, or a process that renamed itself: a new object, so a cached identity is not taken for it.
+    if (known !== undefined && known.comm === comm) return known;
+    const owner: SocketOwner = { pid, comm, direction };
+    byDirection[direction] = owner;
+    return owner;
   }
 
   /** The owner of an open connection, if connect() or accept() has been seen for it. */
