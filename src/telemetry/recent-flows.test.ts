@@ -35,6 +35,23 @@ describe('RecentFlows', () => {
     assert.deepEqual(r.query(10, { port: 40003 }).map((f) => f.pid), [3]);
     assert.deepEqual(r.query(10, { pid: 2 }).map((f) => f.pid), [2]);
   });
+  it('gives back every field as it was added, keys in the same order (the JSON the API serves)', () => {
+    const r = new RecentFlows(4);
+    const records = [
+      flow(1),
+      flow(2, {
+        exe: '/usr/bin/curl', peer_service: 'nginx', container_id: 'abc123', direction: 'inbound', family: 'ipv6',
+        local_addr: '::1', remote_addr: '::1', duration_ms: 12.345, bytes_sent: 123457, bytes_received: 2 ** 40,
+        segments_sent: 9, segments_received: 11, retransmits: 2, srtt_us: 57, status: 'reset', partial: true,
+        owner_source: 'listener', socket_cookie: 2 ** 52 + 1,
+      }),
+      flow(3, { status: 'failed', owner_source: 'proc-snapshot' }),
+    ];
+    for (const f of records) r.add(f);
+    const back = r.query(10).reverse();
+    assert.deepEqual(back, records);
+    assert.deepEqual(back.map((f) => JSON.stringify(f)), records.map((f) => JSON.stringify(f)));
+  });
   it('rejects a zero capacity', () => {
     assert.throws(() => new RecentFlows(0), /positive integer/);
   });
