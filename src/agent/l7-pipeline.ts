@@ -26,7 +26,7 @@ export interface L7PipelineOptions {
   dnsPort?: number;
   /** TLS plaintext from OpenSSL and GnuTLS by uprobes (docs/tls.md). Default true. */
   tls?: boolean;
-  /** One capture for a connection between two local processes (L7ProbeOptions.mirrorLocalPeers). Default true. */
+  /** One capture for a connection between two local processes (L7ProbeOptions.mirrorLocalPeers, default true). */
   mirrorLocalPeers?: boolean;
   /**
    * Parse each batch with this thread at SCHED_IDLE (config l7.parse_priority: idle). Needs
@@ -188,7 +188,7 @@ export class L7Pipeline {
         maxSegmentsPerSecond: options.maxSegmentsPerSecond,
         dnsPort: options.dnsPort ?? 53,
         tls: tlsEnabled,
-        mirrorLocalPeers: options.mirrorLocalPeers ?? true,
+        mirrorLocalPeers: options.mirrorLocalPeers,
         onBatch,
       });
     let tls: TlsDiscovery | null = null;
