@@ -2,8 +2,10 @@
  * bench/db: what sonde costs a database workload and how complete its records are. Two real
  * servers with their own benchmark clients — redis-server + redis-benchmark (SET/GET, 20
  * connections) and PostgreSQL + pgbench (TPC-B-like, 4 clients, simple protocol) — each run
- * without and with `sonde up` in interleaved rounds (order rotated every round); ratios are
- * taken against the baseline of the same round and summarised as medians. Completeness is
+ * without and with `sonde up`, and with the skb floor (empty cgroup_skb programs at the cgroup
+ * root: sonde's own hook before any of its work), in interleaved rounds (order rotated every
+ * round); ratios are taken against the baseline of the same round and summarised as medians,
+ * and sonde's against the skb floor of the same round as well. Completeness is
  * sonde's client-side record count (db_client_operation_duration_seconds_count, which counts
  * every exchange, never sampled) over the operations the client reports it issued.
  *
@@ -13,7 +15,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, release } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { baseline, sondeCondition, type Attached, type Condition } from '../flows/conditions.js';
+import { baseline, sondeCondition, type Attached } from '../flows/conditions.js';
+import { skbFloor } from '../http/conditions.js';
 import { benchOptions } from '../flows/options.js';
 import { sleep } from '../flows/processes.js';
 import { median, spread } from '../flows/stats.js';
@@ -27,10 +30,18 @@ const TARGET_COMPLETENESS = 0.999;
 
 type WorkloadName = 'redis' | 'postgresql';
 
+type DbConditionName = 'baseline' | 'sonde' | 'skb-floor';
+
+interface DbCondition {
+  name: DbConditionName;
+  unavailable(): string | null;
+  start(): Promise<Attached>;
+}
+
 interface Measurement {
   round: number;
   workload: WorkloadName;
-  condition: 'baseline' | 'sonde';
+  condition: DbConditionName;
   opsPerSecond: number;
   operations: number;
   /** sonde only: client-side records counted over the workload. */
@@ -62,7 +73,12 @@ async function main(): Promise<number> {
   const pinned = availableParallelism() >= 2;
   const serverCpu = pinned ? 0 : null;
   const clientCpu = pinned ? 1 : null;
-  const conditions: Condition[] = [baseline, sondeCondition({ maxSeconds: opts.seconds * 4 + 120, ephemeralPorts: true, digestFiles: ['bpf/build/l7.bpf.o'] })];
+  const maxSeconds = opts.seconds * 4 + 120;
+  const conditions: DbCondition[] = [
+    { ...baseline, name: 'baseline' },
+    { ...sondeCondition({ maxSeconds, ephemeralPorts: true, digestFiles: ['bpf/build/l7.bpf.o'] }), name: 'sonde' },
+    { ...skbFloor({ maxSeconds }), name: 'skb-floor' },
+  ];
   for (const c of conditions) {
     const why = c.unavailable();
     if (why !== null) {
@@ -85,9 +101,10 @@ async function main(): Promise<number> {
     // Warm-up: caches, JIT of the servers' paths.
     workloads.redis();
     runPgbench(pg.clientEnv, 1, clientCpu);
-    console.error(`bench: db, ${opts.rounds} rounds × 2 conditions × (redis-benchmark -n ${REDIS_REQUESTS} -c 20 -t set,get; pgbench -c 4 -T ${opts.seconds})${pinned ? ', clients on CPU 1' : ''}`);
+    console.error(`bench: db, ${opts.rounds} rounds × ${conditions.length} conditions × (redis-benchmark -n ${REDIS_REQUESTS} -c 20 -t set,get; pgbench -c 4 -T ${opts.seconds})${pinned ? ', clients on CPU 1' : ''}`);
     for (let round = 0; round < opts.rounds; round++) {
-      const order = round % 2 === 0 ? conditions : [...conditions].reverse();
+      const shift = round % conditions.length;
+      const order = [...conditions.slice(shift), ...conditions.slice(0, shift)];
       for (const condition of order) {
         const attached = await condition.start();
         try {
@@ -98,7 +115,7 @@ async function main(): Promise<number> {
             // kernel tallies reach the metrics one to two seconds after their exchanges.
             await sleep(condition.name === 'sonde' ? 2500 : 0);
             const records = condition.name === 'sonde' ? (await dbRecords(attached, system, service)) - before : null;
-            measurements.push({ round, workload: name, condition: condition.name === 'sonde' ? 'sonde' : 'baseline', ...result, records });
+            measurements.push({ round, workload: name, condition: condition.name, ...result, records });
             console.error(`round ${round + 1} ${condition.name} ${name}: ${Math.round(result.opsPerSecond)} ops/s` +
               (records === null ? '' : `, ${records}/${result.operations} records (${(records / result.operations).toFixed(4)})`));
           }
@@ -114,29 +131,38 @@ async function main(): Promise<number> {
   }
 
   const summary: Record<string, unknown> = {};
-  const lines: string[] = ['', 'bench/db (medians of interleaved rounds; ratio = sonde / baseline of the same round)', ''];
-  lines.push('| workload | baseline ops/s | sonde ops/s | kept | completeness | targets |', '| --- | --- | --- | --- | --- | --- |');
+  const lines: string[] = ['', 'bench/db (medians of interleaved rounds; ratios against the baseline, or the skb floor, of the same round)', ''];
+  lines.push('| workload | baseline ops/s | sonde ops/s | kept | skb floor kept | sonde ÷ skb floor | completeness | targets |', '| --- | --- | --- | --- | --- | --- | --- | --- |');
+  const range = (x: { median: number; min: number; max: number }, digits: number): string =>
+    `${x.median.toFixed(digits)} (${x.min.toFixed(digits)}–${x.max.toFixed(digits)})`;
   for (const workload of ['redis', 'postgresql'] as const) {
-    const of = (c: 'baseline' | 'sonde') => measurements.filter((m) => m.workload === workload && m.condition === c);
-    const kept: number[] = [];
-    for (let r = 0; r < opts.rounds; r++) {
-      const b = of('baseline').find((m) => m.round === r);
-      const s = of('sonde').find((m) => m.round === r);
-      if (b && s) kept.push(s.opsPerSecond / b.opsPerSecond);
-    }
+    const of = (c: DbConditionName) => measurements.filter((m) => m.workload === workload && m.condition === c);
+    const ratios = (over: DbConditionName, under: DbConditionName): number[] => {
+      const out: number[] = [];
+      for (let r = 0; r < opts.rounds; r++) {
+        const a = of(over).find((m) => m.round === r);
+        const b = of(under).find((m) => m.round === r);
+        if (a && b) out.push(a.opsPerSecond / b.opsPerSecond);
+      }
+      return out;
+    };
     const completeness = of('sonde').map((m) => (m.records ?? 0) / m.operations);
-    const k = spread(kept);
+    const k = spread(ratios('sonde', 'baseline'));
+    const floorKept = spread(ratios('skb-floor', 'baseline'));
+    const ofFloor = spread(ratios('sonde', 'skb-floor'));
     const c = spread(completeness);
     summary[workload] = {
       baselineOpsPerSecond: median(of('baseline').map((m) => m.opsPerSecond)),
       sondeOpsPerSecond: median(of('sonde').map((m) => m.opsPerSecond)),
       kept: k,
+      skbFloorKept: floorKept,
+      sondeOfSkbFloor: ofFloor,
       completeness: c,
       meetsKeptTarget: k.median >= TARGET_KEPT,
       meetsCompletenessTarget: c.median >= TARGET_COMPLETENESS,
     };
     lines.push(`| ${workload} | ${Math.round(median(of('baseline').map((m) => m.opsPerSecond)))} | ${Math.round(median(of('sonde').map((m) => m.opsPerSecond)))} | ` +
-      `${k.median.toFixed(3)} (${k.min.toFixed(3)}–${k.max.toFixed(3)}) | ${c.median.toFixed(4)} (${c.min.toFixed(4)}–${c.max.toFixed(4)}) | ` +
+      `${range(k, 3)} | ${range(floorKept, 3)} | ${range(ofFloor, 3)} | ${range(c, 4)} | ` +
       `kept ≥ ${TARGET_KEPT} ${k.median >= TARGET_KEPT ? 'met' : 'MISSED'}, completeness ≥ ${TARGET_COMPLETENESS} ${c.median >= TARGET_COMPLETENESS ? 'met' : 'MISSED'} |`);
   }
   console.log(lines.join('\n'));

@@ -1,7 +1,9 @@
 /**
- * The three conditions of bench/http, each with bench/flows' start/sample/stop shape: nothing
- * attached, `sonde up` with its defaults (HTTP capture on), and the syscall floor (empty programs
- * on the read/write family of syscall tracepoints, the hook most agents capture L7 data with).
+ * The four conditions of bench/http, each with bench/flows' start/sample/stop shape: nothing
+ * attached, `sonde up` with its defaults (HTTP capture on), and two floors: the syscall floor
+ * (empty programs on the read/write family of syscall tracepoints, the hook most agents capture
+ * L7 data with) and the skb floor (empty cgroup_skb programs at the cgroup v2 root, sonde's own
+ * hook before any of its work).
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -11,7 +13,8 @@ import { baseline as flowsBaseline, sondeCondition as flowsSonde, type Attached 
 import { ownedBpfProgIds, procCpuSeconds, waitDetached } from '../flows/host.js';
 import { track, waitExit } from '../flows/processes.js';
 
-export type HttpConditionName = 'baseline' | 'sonde' | 'syscall-floor';
+export type HttpConditionName = 'baseline' | 'sonde' | FloorName;
+export type FloorName = 'syscall-floor' | 'skb-floor';
 
 export interface HttpCondition {
   name: HttpConditionName;
@@ -33,22 +36,32 @@ export function sonde(opts: { maxSeconds: number }): HttpCondition {
   return { ...flowsSonde({ maxSeconds: opts.maxSeconds, ephemeralPorts: true, digestFiles: SONDE_DIGEST_FILES }), name: 'sonde' };
 }
 
-const floorObject = `${repoRoot}bpf/build/syscall_floor.bpf.o`;
 const floorLoader = fileURLToPath(new URL('floor.js', import.meta.url));
+const FLOOR_OBJECTS: Record<FloorName, string> = { 'syscall-floor': 'syscall_floor', 'skb-floor': 'skb_floor' };
 
 export function syscallFloor(opts: { maxSeconds: number }): HttpCondition {
+  return floor('syscall-floor', opts);
+}
+
+export function skbFloor(opts: { maxSeconds: number }): HttpCondition {
+  return floor('skb-floor', opts);
+}
+
+function floor(name: FloorName, opts: { maxSeconds: number }): HttpCondition {
+  const object = FLOOR_OBJECTS[name];
+  const objectPath = `${repoRoot}bpf/build/${object}.bpf.o`;
   return {
-    name: 'syscall-floor',
+    name,
     unavailable: () => {
-      if (!isRoot()) return 'the syscall floor needs root to load BPF programs';
-      if (!existsSync(floorObject)) return `${floorObject} is missing (npm run build)`;
+      if (!isRoot()) return `the ${name} needs root to load BPF programs`;
+      if (!existsSync(objectPath)) return `${objectPath} is missing (npm run build)`;
       if (!existsSync(`${repoRoot}build/Release/sonde_native.node`)) return 'the native addon is not built (npm ci / npm run build)';
       return null;
     },
     start: async () => {
       const started = performance.now();
       // stdin is a pipe the loader watches: if the bench dies, the pipe closes and the loader exits.
-      const child = track(spawn(process.execPath, [floorLoader, String(Math.ceil(opts.maxSeconds))], { stdio: ['pipe', 'pipe', 'pipe'] }));
+      const child = track(spawn(process.execPath, [floorLoader, object, String(Math.ceil(opts.maxSeconds))], { stdio: ['pipe', 'pipe', 'pipe'] }));
       let stdout = '';
       let stderr = '';
       child.stdout!.on('data', (d: Buffer) => { stdout += d.toString(); });
@@ -56,7 +69,7 @@ export function syscallFloor(opts: { maxSeconds: number }): HttpCondition {
       const fail = async (why: string): Promise<never> => {
         child.kill('SIGKILL');
         await waitExit(child, 5000);
-        throw new Error(`syscall-floor: ${why}\n${stderr.trim()}`);
+        throw new Error(`${name}: ${why}\n${stderr.trim()}`);
       };
       let attached: string[] | null = null;
       while (attached === null) {
@@ -81,8 +94,8 @@ export function syscallFloor(opts: { maxSeconds: number }): HttpCondition {
           child.kill('SIGTERM');
           const code = await waitExit(child, 10_000);
           if (code === null) return fail('did not exit within 10 s of SIGTERM');
-          if (code !== 0) throw new Error(`syscall-floor: loader exited ${code} when stopped\n${stderr.trim()}`);
-          return waitDetached('syscall-floor', progIds);
+          if (code !== 0) throw new Error(`${name}: loader exited ${code} when stopped\n${stderr.trim()}`);
+          return waitDetached(name, progIds);
         },
       };
     },

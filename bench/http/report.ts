@@ -17,6 +17,8 @@ export const TARGETS = {
 } as const;
 /** What DESIGN.md measured for the syscall floor: a reference, not a target. */
 export const FLOOR_EXPECTED_KEPT = 0.85;
+/** What DESIGN.md measured for an empty cgroup_skb pair at the cgroup root: a reference too. */
+export const SKB_FLOOR_EXPECTED_KEPT = 0.976;
 
 export interface HttpConditionSummary {
   status: 'ran' | 'partial' | 'failed' | 'skipped';
@@ -28,6 +30,11 @@ export interface HttpConditionSummary {
   p99Ms: Spread | null;
   /** Per-round ratio of p99 latency to the same round's baseline p99. */
   p99OfBaseline: Spread | null;
+  /**
+   * Per-round ratio to the same round's skb floor (empty programs on sonde's own hook): what
+   * sonde's work costs beyond the hook it cannot do without.
+   */
+  keptOfSkbFloor: Spread | null;
   readyMs: Spread | null;
   readyLoggedMs: Spread | null;
   /** sonde only from here on. */
@@ -57,10 +64,11 @@ export function summarize(name: HttpConditionName, measurements: readonly HttpMe
   const mine = measurements.filter((m) => m.condition === name);
   const numbers = (pick: (m: HttpMeasurement) => number | null | undefined): number[] =>
     mine.map(pick).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
-  const ofBaseline = (pick: (m: HttpMeasurement) => number): number[] => mine.flatMap((m) => {
-    const base = measurements.find((b) => b.condition === 'baseline' && b.round === m.round);
-    return base ? [pick(m) / pick(base)] : [];
+  const of = (reference: HttpConditionName, pick: (m: HttpMeasurement) => number): number[] => mine.flatMap((m) => {
+    const ref = measurements.find((b) => b.condition === reference && b.round === m.round);
+    return ref ? [pick(m) / pick(ref)] : [];
   });
+  const ofBaseline = (pick: (m: HttpMeasurement) => number): number[] => of('baseline', pick);
   const withSonde = mine.filter((m) => m.sonde !== null);
   const sumOrNull = (values: number[]): number | null => (values.length === 0 ? null : values.reduce((a, b) => a + b, 0));
   return {
@@ -71,6 +79,7 @@ export function summarize(name: HttpConditionName, measurements: readonly HttpMe
     keptOfBaseline: spreadOrNull(ofBaseline((m) => m.requestsPerSecond)),
     p99Ms: spreadOrNull(numbers((m) => m.latencyMs.p99)),
     p99OfBaseline: spreadOrNull(ofBaseline((m) => m.latencyMs.p99)),
+    keptOfSkbFloor: name === 'sonde' ? spreadOrNull(of('skb-floor', (m) => m.requestsPerSecond)) : null,
     readyMs: spreadOrNull(numbers((m) => m.readyMs)),
     readyLoggedMs: spreadOrNull(numbers((m) => m.readyLoggedMs)),
     agentCpuPercentOfCorePer1kRps: spreadOrNull(numbers((m) => m.sonde?.cpuPercentOfCorePer1kRps)),
@@ -151,6 +160,13 @@ export function report(summaries: Record<HttpConditionName, HttpConditionSummary
   const floor = summaries['syscall-floor'];
   if (floor.keptOfBaseline) {
     lines.push(`reference: syscall floor (empty read/write-family syscall probes) keeps ${formatSpread(floor.keptOfBaseline, 3)} of baseline req/s (DESIGN.md measured ~${FLOOR_EXPECTED_KEPT})`);
+  }
+  const skbFloor = summaries['skb-floor'];
+  if (skbFloor.keptOfBaseline) {
+    lines.push(`reference: skb floor (empty cgroup_skb pair at the cgroup root, sonde's hook) keeps ${formatSpread(skbFloor.keptOfBaseline, 3)} of baseline req/s (DESIGN.md measured ~${SKB_FLOOR_EXPECTED_KEPT})`);
+  }
+  if (sonde.keptOfSkbFloor) {
+    lines.push(`reference: sonde keeps ${formatSpread(sonde.keptOfSkbFloor, 3)} of the skb floor's req/s (the cost of its work beyond the hook)`);
   }
   return lines.join('\n');
 }

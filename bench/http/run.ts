@@ -1,11 +1,12 @@
 /**
  * bench/http: what sonde's HTTP capture costs nginx `return 200` under wrk on loopback, beside
- * no agent and beside the syscall floor (empty programs on the read/write family of syscall
- * tracepoints, the hook most agents capture with). Conditions run interleaved in rounds, in an
+ * no agent and beside two floors: the syscall floor (empty programs on the read/write family of
+ * syscall tracepoints, the hook most agents capture with) and the skb floor (empty cgroup_skb
+ * programs at the cgroup root, sonde's own hook). Conditions run interleaved in rounds, in an
  * order rotated every round, and every ratio is taken against the baseline of the same round.
  * Rounds disturbed by others (CPU hogs, someone else's BPF programs, a rebuild) are kept in the
  * JSON but left out of the summary, and replaced by extra rounds, up to half again the rounds
- * asked for (so the defaults finish in about 7 minutes at worst).
+ * asked for (so the defaults finish in about 9 minutes at worst).
  *
  * usage: node dist/bench/http/run.js [--rounds N] [--seconds S]
  */
@@ -18,10 +19,10 @@ import { sondeBuildDigest } from '../flows/conditions.js';
 import { loadedBpfPrograms, waitForQuiet } from '../flows/host.js';
 import { disturbance, NOISY_OTHER_CPUS } from '../flows/measure.js';
 import { sleep } from '../flows/processes.js';
-import { baseline, sonde, SONDE_DIGEST_FILES, syscallFloor, type HttpCondition, type HttpConditionName } from './conditions.js';
+import { baseline, skbFloor, sonde, SONDE_DIGEST_FILES, syscallFloor, type HttpCondition, type HttpConditionName } from './conditions.js';
 import { describe, measure, type HttpMeasurement } from './measure.js';
 import { BODY, nginxUnavailable, startNginx } from './nginx.js';
-import { FLOOR_EXPECTED_KEPT, report, summarize, TARGETS, type HttpConditionSummary } from './report.js';
+import { FLOOR_EXPECTED_KEPT, report, SKB_FLOOR_EXPECTED_KEPT, summarize, TARGETS, type HttpConditionSummary } from './report.js';
 import { LOAD, runWrk, wrkUnavailable, wrkVersion } from './wrk.js';
 
 /** Between measurements, so one condition's tail (freed programs, sonde exiting) does not land in the next. */
@@ -51,7 +52,7 @@ async function main(): Promise<number> {
   const pinned = availableParallelism() >= 2 && spawnSync('taskset', ['-V']).status === 0;
   // Generous: agents are stopped long before this, which only bounds a bench that died mid-run.
   const maxSeconds = opts.seconds + 120;
-  const all: HttpCondition[] = [baseline, sonde({ maxSeconds }), syscallFloor({ maxSeconds })];
+  const all: HttpCondition[] = [baseline, sonde({ maxSeconds }), syscallFloor({ maxSeconds }), skbFloor({ maxSeconds })];
 
   // Every condition must be able to run: a comparison with one missing is not this bench's result.
   const missing = [nginxUnavailable(), wrkUnavailable(), ...all.map((c) => {
@@ -146,7 +147,7 @@ async function main(): Promise<number> {
       serverCpu: pinned ? SERVER_CPU : null,
       clientCpu: pinned ? CLIENT_CPU : null,
     },
-    targets: { ...TARGETS, syscallFloorExpectedKept: FLOOR_EXPECTED_KEPT },
+    targets: { ...TARGETS, syscallFloorExpectedKept: FLOOR_EXPECTED_KEPT, skbFloorExpectedKept: SKB_FLOOR_EXPECTED_KEPT },
     noisyOtherCpus: NOISY_OTHER_CPUS,
     /** 0-based round numbers the summaries are over. */
     summaryRounds: used,
