@@ -18,16 +18,17 @@ const DNS_LABELS = ['dns_question_type', 'dns_response_code', 'service_name'] as
 /** Bound handles are dropped wholesale past this many label sets (the registry bounds series anyway). */
 const MAX_CACHED = 8192;
 
+/** Bound handles by label key. Callers build the labels only on a miss: this runs per exchange. */
 class BoundCache<H> {
   #map = new Map<string, H>();
 
-  get(key: string, bind: () => H): H {
-    let h = this.#map.get(key);
-    if (h === undefined) {
-      if (this.#map.size >= MAX_CACHED) this.#map = new Map();
-      h = bind();
-      this.#map.set(key, h);
-    }
+  get(key: string): H | undefined {
+    return this.#map.get(key);
+  }
+
+  set(key: string, h: H): H {
+    if (this.#map.size >= MAX_CACHED) this.#map = new Map();
+    this.#map.set(key, h);
     return h;
   }
 }
@@ -88,47 +89,51 @@ export class ProtocolMetrics {
     const seconds = x.durationMs / 1000;
     const a = x.attributes;
     if (DB_SYSTEMS.has(x.protocol)) {
-      const labels = {
+      const operation = x.operation ?? '';
+      const collection = x.resource !== null && x.protocol !== 'redis' && x.protocol !== 'memcached' ? x.resource : '';
+      const status = x.failed === true ? text(a['db.response.status_code']) || x.statusText || '' : '';
+      const key = `${x.protocol}\0${operation}\0${collection}\0${status}\0${x.serviceName}\0${x.remoteAddr}`;
+      (this.#db.get(key) ?? this.#db.set(key, this.#dbDuration.bind({
         db_system_name: x.protocol,
-        db_operation_name: x.operation ?? '',
-        db_collection_name: x.resource !== null && x.protocol !== 'redis' && x.protocol !== 'memcached' ? x.resource : '',
-        db_response_status_code: x.failed === true ? text(a['db.response.status_code']) || x.statusText || '' : '',
+        db_operation_name: operation,
+        db_collection_name: collection,
+        db_response_status_code: status,
         service_name: x.serviceName,
         server_address: x.remoteAddr,
-      };
-      const key = `${labels.db_system_name}\0${labels.db_operation_name}\0${labels.db_collection_name}\0${labels.db_response_status_code}\0${labels.service_name}\0${labels.server_address}`;
-      this.#db.get(key, () => this.#dbDuration.bind(labels)).observe(seconds, count);
+      }))).observe(seconds, count);
       return;
     }
     if (x.protocol === 'kafka') {
       const destination = text(a['messaging.destination.name']);
-      const labels = {
+      const operation = text(a['messaging.operation.name']) || (x.operation ?? '');
+      const errorType = x.failed === true ? text(a['error.type']) || x.statusText || '_OTHER' : '';
+      const key = `${operation}\0${destination}\0${errorType}\0${x.serviceName}\0${x.remoteAddr}`;
+      (this.#messaging.get(key) ?? this.#messaging.set(key, this.#messagingDuration.bind({
         messaging_system: 'kafka',
-        messaging_operation_name: text(a['messaging.operation.name']) || (x.operation ?? ''),
+        messaging_operation_name: operation,
         messaging_destination_name: destination,
-        error_type: x.failed === true ? text(a['error.type']) || x.statusText || '_OTHER' : '',
+        error_type: errorType,
         service_name: x.serviceName,
         server_address: x.remoteAddr,
-      };
-      const key = `${labels.messaging_operation_name}\0${destination}\0${labels.error_type}\0${labels.service_name}\0${labels.server_address}`;
-      this.#messaging.get(key, () => this.#messagingDuration.bind(labels)).observe(seconds, count);
+      }))).observe(seconds, count);
       const messages = a['messaging.batch.message_count'];
       if (typeof messages === 'number' && messages > 0 && x.failed !== true) {
         const counts = { messaging_system: 'kafka', messaging_destination_name: destination, service_name: x.serviceName };
         const countKey = `${destination}\0${x.serviceName}`;
-        if (x.operation === 'Produce') this.#sent.get(countKey, () => this.#sentMessages.bind(counts)).inc(messages);
-        else if (x.operation === 'Fetch') this.#consumed.get(countKey, () => this.#consumedMessages.bind(counts)).inc(messages);
+        if (x.operation === 'Produce') (this.#sent.get(countKey) ?? this.#sent.set(countKey, this.#sentMessages.bind(counts))).inc(messages);
+        else if (x.operation === 'Fetch') (this.#consumed.get(countKey) ?? this.#consumed.set(countKey, this.#consumedMessages.bind(counts))).inc(messages);
       }
       return;
     }
     if (x.protocol === 'dns') {
-      const labels = {
-        dns_question_type: x.operation ?? '',
-        dns_response_code: x.statusText ?? '',
+      const questionType = x.operation ?? '';
+      const responseCode = x.statusText ?? '';
+      const key = `${questionType}\0${responseCode}\0${x.serviceName}`;
+      (this.#dns.get(key) ?? this.#dns.set(key, this.#dnsDuration.bind({
+        dns_question_type: questionType,
+        dns_response_code: responseCode,
         service_name: x.serviceName,
-      };
-      const key = `${labels.dns_question_type}\0${labels.dns_response_code}\0${labels.service_name}`;
-      this.#dns.get(key, () => this.#dnsDuration.bind(labels)).observe(seconds, count);
+      }))).observe(seconds, count);
     }
   }
 }
