@@ -23,9 +23,9 @@ if (!(maxSeconds > 0)) throw new Error(`floor: MAX_SECONDS must be positive, got
 const object = BpfObject.open(bpfObjectPath(objectName)).load();
 const programs = object.programs();
 if (programs.length === 0) throw new Error(`floor: ${objectName}.bpf.o has no programs`);
+const cgroup = readCgroup2Mount();
 for (const program of programs) {
   if (program.section.startsWith('cgroup_skb/')) {
-    const cgroup = readCgroup2Mount();
     if (cgroup === null) throw new Error('floor: no cgroup v2 hierarchy mounted');
     object.attachCgroup(program.name, cgroup);
   } else {
