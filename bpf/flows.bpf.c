@@ -83,15 +83,15 @@ struct {
 } flow_stats_map SEC(".maps");
 
 /*
- * Submit without waking the reader unless a quarter of the ring is pending: user space drains
- * on a timer, so a busy host costs one wake-up per interval instead of one per connection (the
- * wake-up's irq_work and the reader's context switches cost more than the event itself).
+ * A busy host costs one wake-up per drain interval, not one per connection (the wake-up's
+ * irq_work and the reader's context switches cost more than the event itself): see
+ * SONDE_RB_WAKEUP.
  */
 static __always_inline void submit(void *event)
 {
 	__u64 pending = bpf_ringbuf_query(&flow_events, BPF_RB_AVAIL_DATA);
 
-	bpf_ringbuf_submit(event, pending > FLOW_RINGBUF_BYTES / 4 ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
+	bpf_ringbuf_submit(event, SONDE_RB_WAKEUP(pending, FLOW_RINGBUF_BYTES));
 }
 
 static __always_inline struct sonde_flow_stats *stats(void)

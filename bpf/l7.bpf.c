@@ -180,7 +180,7 @@ static __always_inline void emit_shed(__u64 cookie)
 	__builtin_memset(e, 0, sizeof(*e));
 	e->type = L7_EVENT_SHED;
 	e->cookie = cookie;
-	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
+	bpf_ringbuf_submit(e, 0);
 }
 
 /* Event header + payload is assembled here: too big for the 512-byte BPF stack. */
@@ -230,7 +230,7 @@ static __always_inline void output(struct __sk_buff *skb, struct l7_scratch *scr
 		if (size > sizeof(*scratch))
 			return;
 		if (bpf_ringbuf_output(&l7_events, scratch, size,
-				       pending > L7_RINGBUF_BYTES / 4 ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP)) {
+				       SONDE_RB_WAKEUP(pending, L7_RINGBUF_BYTES))) {
 			if (s)
 				s->ringbuf_dropped++;
 			return;

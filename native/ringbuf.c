@@ -3,8 +3,12 @@
  * (8-byte aligned) plus an index of (offset, length) pairs and handed to JavaScript in a
  * single call, so the cost per event in JS is a DataView read, not a function call.
  *
- * Pacing: with intervalMs > 0 the thread wakes at most every intervalMs unless the producer
- * forces a wake-up, so records arrive in few, large batches.
+ * Pacing: an empty ring costs no wake-ups. The thread sleeps in epoll until the kernel wakes it
+ * for the first record after the ring went empty (producers submit with the default, adaptive
+ * flag: the kernel wakes the consumer only for a record at the consumer's position). With
+ * intervalMs > 0 it then lets records gather for intervalMs, cut short only by a producer's
+ * forced wake-up, and takes them all: records arrive in few, large batches, and a ring that
+ * stays busy is drained every intervalMs without the kernel waking anyone.
  *
  * Backpressure: the thread-safe function's queue is bounded (queueDepth batches); when
  * JavaScript falls behind the consumer thread blocks, the kernel ring fills, and the BPF side
@@ -29,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
@@ -42,6 +47,11 @@
 /* What on_sample returns to stop libbpf's drain at a full batch (the sample is kept). */
 #define BATCH_FULL (-ENOSPC)
 #define INITIAL_INDEX_CAP 256
+/*
+ * Longest sleep on an empty ring: a safety net only. Every record the kernel commits at the
+ * consumer's position wakes the thread; one submitted with BPF_RB_NO_WAKEUP would not.
+ */
+#define IDLE_WAIT_MS 1000
 
 struct batch {
 	uint8_t *data;
@@ -64,6 +74,7 @@ struct batch {
  */
 struct ring {
 	int epoll_fd;
+	int stop_fd; /* eventfd, in epoll_fd's set: written once to end every wait at stop */
 	size_t page_size;
 	uint64_t mask;
 	unsigned long *consumer_pos; /* read-write page */
@@ -81,6 +92,8 @@ static void ring_free(struct ring *r)
 		munmap(r->producer_pos, r->page_size + r->mask + 1);
 	if (r->epoll_fd >= 0)
 		close(r->epoll_fd);
+	if (r->stop_fd >= 0)
+		close(r->stop_fd);
 	free(r);
 }
 
@@ -89,7 +102,12 @@ static struct ring *ring_open(int fd)
 {
 	struct bpf_map_info info;
 	__u32 len = sizeof(info);
-	struct epoll_event ev = { .events = EPOLLIN };
+	/*
+	 * Edge-triggered: a wait ends on a new wake-up from the kernel, not because records are
+	 * there, so the wait that lets a batch gather is not cut short by the batch itself.
+	 */
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLET, .data.u32 = 0 };
+	struct epoll_event stop_ev = { .events = EPOLLIN, .data.u32 = 1 };
 	struct ring *r;
 	void *p;
 	int err;
@@ -105,6 +123,7 @@ static struct ring *ring_open(int fd)
 	if (!r)
 		return NULL;
 	r->epoll_fd = -1;
+	r->stop_fd = -1;
 	r->page_size = (size_t)sysconf(_SC_PAGESIZE);
 	r->mask = info.max_entries - 1;
 	p = mmap(NULL, r->page_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
@@ -117,7 +136,9 @@ static struct ring *ring_open(int fd)
 	r->producer_pos = p;
 	r->data = (const uint8_t *)p + r->page_size;
 	r->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
-	if (r->epoll_fd < 0 || epoll_ctl(r->epoll_fd, EPOLL_CTL_ADD, fd, &ev))
+	r->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (r->epoll_fd < 0 || r->stop_fd < 0 || epoll_ctl(r->epoll_fd, EPOLL_CTL_ADD, fd, &ev) ||
+	    epoll_ctl(r->epoll_fd, EPOLL_CTL_ADD, r->stop_fd, &stop_ev))
 		goto fail;
 	return r;
 fail:
@@ -286,6 +307,20 @@ static void call_js(napi_env env, napi_value callback, void *context, void *data
 	napi_call_function(env, global, callback, 3, argv, NULL);
 }
 
+/* No record committed or reserved past the consumer's position. */
+static bool ring_empty(const struct ring *r)
+{
+	return __atomic_load_n(r->producer_pos, __ATOMIC_ACQUIRE) == __atomic_load_n(r->consumer_pos, __ATOMIC_RELAXED);
+}
+
+/* One epoll wait: 0, or -errno for a failure other than EINTR. */
+static int wait_events(const struct ring *r, int timeout_ms)
+{
+	struct epoll_event ev[2];
+
+	return epoll_wait(r->epoll_fd, ev, 2, timeout_ms) < 0 && errno != EINTR ? -errno : 0;
+}
+
 static void *consume(void *arg)
 {
 	struct consumer *c = arg;
@@ -293,16 +328,27 @@ static void *consume(void *arg)
 	bool full = false;
 
 	while (!atomic_load(&c->stop)) {
-		struct epoll_event ev;
 		int n = 0;
 
 		/*
-		 * After a full batch, what is left is taken at once, without waiting for a wake-up.
-		 * Producers may submit without a wake-up (BPF_RB_NO_WAKEUP) and rely on this loop
-		 * coming back on its timeout: consume whatever is there either way.
+		 * After a full batch, what is left is taken at once. Otherwise: sleep while the ring is
+		 * empty (a record committed between the check and the wait still ends the wait: its
+		 * wake-up is queued on the epoll set), then give the batch intervalMs to gather.
 		 */
-		if (!full && epoll_wait(c->rb->epoll_fd, &ev, 1, c->interval_ms > 0 ? c->interval_ms : 100) < 0 && errno != EINTR)
-			n = -errno;
+		if (!full) {
+			if (ring_empty(c->rb)) {
+				n = wait_events(c->rb, IDLE_WAIT_MS);
+				if (n == 0 && ring_empty(c->rb))
+					continue;
+			} else if (c->interval_ms > 0) {
+				/* A wake-up left over from the last drain must not cut this gathering short. */
+				n = wait_events(c->rb, 0);
+			}
+			if (n == 0 && c->interval_ms > 0 && !atomic_load(&c->stop))
+				n = wait_events(c->rb, c->interval_ms);
+		}
+		if (atomic_load(&c->stop))
+			break;
 		if (n == 0)
 			n = ring_consume(c);
 		full = n == BATCH_FULL;
@@ -344,6 +390,11 @@ static void consumer_stop(struct consumer *c)
 	atomic_store(&c->stop, true);
 	pthread_cond_broadcast(&c->released);
 	pthread_mutex_unlock(&c->mu);
+	{
+		uint64_t one = 1;
+		/* Ends the consumer's epoll wait now (an idle ring's wait is long). */
+		if (write(c->rb->stop_fd, &one, sizeof(one)) < 0) { /* a full counter still wakes it */ }
+	}
 	/* Abort first: a consumer blocked on a full queue must not wait for this (JS) thread. */
 	napi_release_threadsafe_function(c->tsfn, napi_tsfn_abort);
 	pthread_join(c->thread, NULL);

@@ -34,4 +34,13 @@ enum {
 #define SONDE_IPPROTO_UDP 17
 #define SONDE_E2BIG 7
 
+/*
+ * Wake-up flag for a ring buffer record. The kernel's adaptive default wakes the reader only for
+ * the first record after the ring went empty: an idle reader sleeps until there is work, and a
+ * busy one (gathering a batch for its drain interval, native/ringbuf.c) is not woken per record.
+ * Once a quarter of the ring is pending the wake-up is forced, to cut the gathering short.
+ * Never BPF_RB_NO_WAKEUP: a reader asleep on an empty ring would not hear of that record.
+ */
+#define SONDE_RB_WAKEUP(pending, ring_bytes) ((pending) > (ring_bytes) / 4 ? BPF_RB_FORCE_WAKEUP : 0)
+
 #endif

@@ -174,7 +174,7 @@ static __always_inline void tls_output(struct l7_tls_scratch *scratch, const voi
 	__u32 slices = scratch->header.protocol == L7_PROTOCOL_HTTP2 ? L7_TLS_HTTP2_SLICES : 1;
 	__u32 off = 0;
 	__u64 pending = bpf_ringbuf_query(&l7_events, BPF_RB_AVAIL_DATA);
-	__u64 flags = pending > L7_RINGBUF_BYTES / 4 ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+	__u64 flags = SONDE_RB_WAKEUP(pending, L7_RINGBUF_BYTES);
 
 	if (slice == 0)
 		return;
@@ -419,7 +419,7 @@ static __always_inline void tls_free(void *tls)
 	e->type = L7_EVENT_TLS_FREE;
 	e->pid = key.tgid;
 	e->tls_id = key.tls;
-	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
+	bpf_ringbuf_submit(e, 0);
 }
 
 /*
@@ -507,7 +507,7 @@ static __always_inline void tls_socket_io(struct sock *sk, bool send)
 	e->cookie = cookie;
 	__builtin_memcpy(e->local_addr, c->local_addr, 16);
 	__builtin_memcpy(e->remote_addr, c->remote_addr, 16);
-	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
+	bpf_ringbuf_submit(e, 0);
 }
 
 SEC("tp_btf/sock_send_length")
