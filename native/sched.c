@@ -41,22 +41,53 @@ static int set_class(pid_t tid, bool idle)
 	return sched_setscheduler(tid, idle ? SCHED_IDLE : SCHED_OTHER, &param);
 }
 
+/*
+ * The watchdog parks on this while the watched thread is not at SCHED_IDLE: an agent with nothing
+ * to parse costs no watchdog wake-ups. `parked` is read and written under the mutex, so a thread
+ * entering SCHED_IDLE either sees it parked and signals, or the watchdog sees idle_since_ns set.
+ */
+static pthread_mutex_t park_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t park_cond = PTHREAD_COND_INITIALIZER;
+static bool parked;
+
 static void *watchdog_main(void *arg)
 {
 	(void)arg;
 	for (;;) {
-		int64_t limit = atomic_load(&watchdog_limit_ns);
-		struct timespec nap = { .tv_sec = limit / 2 / 1000000000, .tv_nsec = limit / 2 % 1000000000 };
-		int64_t since;
+		int64_t since = atomic_load(&idle_since_ns);
+		int64_t left;
 
-		nanosleep(&nap, NULL);
-		since = atomic_load(&idle_since_ns);
+		if (since == 0) {
+			pthread_mutex_lock(&park_mu);
+			parked = true;
+			while (atomic_load(&idle_since_ns) == 0)
+				pthread_cond_wait(&park_cond, &park_mu);
+			parked = false;
+			pthread_mutex_unlock(&park_mu);
+			continue;
+		}
+		/* Asleep until this slice would be over its limit; a slice started since has a later one. */
+		left = since + atomic_load(&watchdog_limit_ns) - monotonic_ns();
+		if (left > 0) {
+			struct timespec nap = { .tv_sec = left / 1000000000, .tv_nsec = left % 1000000000 };
+
+			nanosleep(&nap, NULL);
+			continue;
+		}
 		/* The exchange fails if the thread left (0) or started another slice meanwhile. */
-		if (since != 0 && monotonic_ns() - since >= limit &&
-		    atomic_compare_exchange_strong(&idle_since_ns, &since, 0) && set_class(watched_tid, false) == 0)
+		if (atomic_compare_exchange_strong(&idle_since_ns, &since, 0) && set_class(watched_tid, false) == 0)
 			atomic_fetch_add(&promotions, 1);
 	}
 	return NULL;
+}
+
+/* The watched thread entered SCHED_IDLE: a parked watchdog starts timing it. */
+static void wake_watchdog(void)
+{
+	pthread_mutex_lock(&park_mu);
+	if (parked)
+		pthread_cond_signal(&park_cond);
+	pthread_mutex_unlock(&park_mu);
 }
 
 /*
@@ -83,8 +114,11 @@ static napi_value thread_set_idle(napi_env env, napi_callback_info info)
 	 * The clock starts before the class changes: once at SCHED_IDLE, the thread may not run
 	 * again for a long time, so nothing may be left to do after the switch.
 	 */
-	if (watched)
+	if (watched) {
 		atomic_store(&idle_since_ns, idle ? monotonic_ns() : 0);
+		if (idle)
+			wake_watchdog();
+	}
 	/* Linux schedules threads: a tid names one (0: the caller). */
 	if (set_class((pid_t)tid, idle) != 0) {
 		if (watched)
