@@ -50,6 +50,13 @@ export interface L7PipelineOptions {
 
 // Also how often exchanges waiting for their owner are re-checked.
 const SWEEP_INTERVAL_MS = 50;
+/**
+ * Sweeps run every SWEEP_INTERVAL_MS until this long after the last batch or close: a closed
+ * connection's grace (500 ms) and an owner wait (200 ms) end within it.
+ */
+const SWEEP_BUSY_MS = 750;
+/** Then, while connections or DNS conversations remain (idle timeouts, unanswered queries). */
+const SWEEP_QUIET_INTERVAL_MS = 1000;
 /** Kernel tallies reach metrics one to two of these after their exchange. */
 const TALLY_INTERVAL_MS = 1000;
 /** Wall time one parse slice may take before the event loop's turn. */
@@ -70,7 +77,12 @@ export class L7Pipeline {
   readonly tls: TlsDiscovery | null;
   readonly decodeProblems: ReadonlyMap<DecodeProblem, number>;
   readonly #clock: MonotonicClock;
-  readonly #sweep: NodeJS.Timeout;
+  readonly #sweepNow: () => void;
+  /** Armed while there is something to sweep; none on an agent that has seen no L7 traffic lately. */
+  #sweepTimer: NodeJS.Timeout | null = null;
+  #sweepDueMs = Infinity;
+  #lastActivityMs = 0;
+  #stopped = false;
   readonly #tallyTimer: NodeJS.Timeout;
   readonly #onTally: ((exchange: L7Exchange, count: number) => void) | undefined;
   readonly #onError: ((err: unknown) => void) | undefined;
@@ -107,13 +119,34 @@ export class L7Pipeline {
         options.onError?.(err);
       }
     };
-    this.#sweep = setInterval(() => (connections.pending === 0 ? sweep() : idle.run(sweep)), SWEEP_INTERVAL_MS);
-    this.#sweep.unref();
+    this.#sweepNow = () => (connections.pending === 0 ? sweep() : idle.run(sweep));
     this.#onTally = options.onTally;
     this.#onError = options.onError;
     this.segmentsPerSecond = options.maxSegmentsPerSecond > 0 ? options.maxSegmentsPerSecond : null;
     this.#tallyTimer = setInterval(() => this.#drainTallies(false), TALLY_INTERVAL_MS);
     this.#tallyTimer.unref();
+  }
+
+  /** Segments arrived or a connection closed: sweeps are due every SWEEP_INTERVAL_MS for a while. */
+  #noteActivity(): void {
+    const now = Date.now();
+    this.#lastActivityMs = now;
+    this.#armSweep(now, SWEEP_INTERVAL_MS);
+  }
+
+  #armSweep(now: number, delayMs: number): void {
+    if (this.#stopped || (this.#sweepTimer !== null && this.#sweepDueMs <= now + delayMs)) return;
+    if (this.#sweepTimer !== null) clearTimeout(this.#sweepTimer);
+    this.#sweepDueMs = now + delayMs;
+    this.#sweepTimer = setTimeout(() => {
+      this.#sweepTimer = null;
+      this.#sweepDueMs = Infinity;
+      this.#sweepNow();
+      const after = Date.now();
+      if (after - this.#lastActivityMs < SWEEP_BUSY_MS) this.#armSweep(after, SWEEP_INTERVAL_MS);
+      else if (this.connections.pending > 0) this.#armSweep(after, SWEEP_QUIET_INTERVAL_MS);
+    }, delayMs);
+    this.#sweepTimer.unref();
   }
 
   /** Kernel tallies -> exchanges with identity -> onTally. Segments queued before are handled first (owners, routes). */
@@ -177,7 +210,10 @@ export class L7Pipeline {
       },
     });
     const onBatch = (batch: RawBatch, release: () => void): boolean => {
-      if (pipeline !== undefined) pipeline.#behind = !batch.drained;
+      if (pipeline !== undefined) {
+        pipeline.#behind = !batch.drained;
+        pipeline.#noteActivity();
+      }
       batches.add(batch, release);
       return true;
     };
@@ -238,10 +274,12 @@ export class L7Pipeline {
   /** TCP reported this connection closed (from the flow probes). */
   connectionClosed(socketCookie: number): void {
     this.connections.closed(socketCookie, this.#clock.nowMonotonicNs());
+    this.#noteActivity();
   }
 
   stop(): void {
-    clearInterval(this.#sweep);
+    this.#stopped = true;
+    if (this.#sweepTimer !== null) clearTimeout(this.#sweepTimer);
     clearInterval(this.#tallyTimer);
     this.#unsubscribe();
     this.tls?.stop();

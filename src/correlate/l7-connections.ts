@@ -319,9 +319,9 @@ export class L7Connections {
     }
   }
 
-  /** Connections with parser state, and exchanges waiting for their owner: what a sweep walks. */
+  /** Connections with parser state, exchanges waiting for their owner, DNS conversations: what a sweep walks. */
   get pending(): number {
-    return this.#connections.size + this.#waiting.length;
+    return this.#connections.size + this.#waiting.length + this.#datagrams.size;
   }
 
   /** Kernel time of the newest segment handed in. */
