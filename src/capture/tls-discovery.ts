@@ -39,7 +39,8 @@ export interface AttachedTlsBinary {
   functions: readonly string[];
 }
 
-const TICK_MS = 100;
+/** Scans due within this much of each other run in one timer callback. */
+const TICK_SLACK_MS = 20;
 /** Processes waiting for a post-exec scan, at most (an exec storm drops the oldest). */
 const MAX_SCHEDULED = 4096;
 /** ELF verdicts remembered (per device+inode); cleared wholesale past it. */
@@ -94,7 +95,9 @@ export class TlsDiscovery {
   readonly #pinned = new Set<string>();
   /** pid -> wall-clock ms of the scans still due after its exec. */
   readonly #scheduled = new Map<number, number[]>();
-  readonly #timer: NodeJS.Timeout;
+  /** Armed for the next scan or check due (none due: liveness, every livenessIntervalMs). */
+  #timer: NodeJS.Timeout | null = null;
+  #timerDueMs = Infinity;
   #lastLiveness = Date.now();
   #lastRescan = Date.now();
   #stopped = false;
@@ -104,14 +107,13 @@ export class TlsDiscovery {
     this.#procRoot = options.procRoot ?? '/proc';
     this.#selfPid = options.selfPid ?? process.pid;
     this.targets = new TlsTargets(options.maxTargets ?? 256);
-    this.#timer = setInterval(() => this.#tick(), TICK_MS);
-    this.#timer.unref();
   }
 
   static start(options: TlsDiscoveryOptions): TlsDiscovery {
     const d = new TlsDiscovery(options);
     d.#guard(() => d.#pinSystemLibraries(options.libraryDirs ?? defaultLibraryDirs()));
     d.#guard(() => d.scanAll());
+    d.#arm();
     return d;
   }
 
@@ -129,6 +131,7 @@ export class TlsDiscovery {
       if (oldest.done !== true) this.#scheduled.delete(oldest.value);
     }
     this.#scheduled.set(pid, later);
+    this.#arm();
   }
 
   /** Every process, now. */
@@ -187,7 +190,8 @@ export class TlsDiscovery {
   stop(): void {
     if (this.#stopped) return;
     this.#stopped = true;
-    clearInterval(this.#timer);
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#timer = null;
     // The uprobes stay for the BPF object's close, which detaches them all in the background
     // (one by one here, each waiting for the kernel, took seconds).
     this.#attachments.clear();
@@ -260,8 +264,28 @@ export class TlsDiscovery {
     }
   }
 
+  /**
+   * A timer for the earliest of: a post-exec scan, the liveness check, the rescan. Woken only
+   * when something is due (an idle host: every livenessIntervalMs), not on a fixed tick.
+   */
+  #arm(): void {
+    if (this.#stopped) return;
+    let due = Math.min(this.#lastLiveness + (this.#options.livenessIntervalMs ?? 2000), this.#lastRescan + (this.#options.rescanIntervalMs ?? 60_000));
+    for (const times of this.#scheduled.values()) due = Math.min(due, times[0] ?? Infinity);
+    if (this.#timer !== null && this.#timerDueMs <= due) return;
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#timerDueMs = due;
+    this.#timer = setTimeout(() => {
+      this.#timer = null;
+      this.#timerDueMs = Infinity;
+      this.#guard(() => this.#tick());
+      this.#arm();
+    }, Math.max(0, due - Date.now()));
+    this.#timer.unref();
+  }
+
   #tick(): void {
-    const now = Date.now();
+    const now = Date.now() + TICK_SLACK_MS;
     for (const [pid, due] of this.#scheduled) {
       while (due.length > 0 && (due[0] ?? Infinity) <= now) {
         due.shift();
@@ -270,7 +294,7 @@ export class TlsDiscovery {
       if (due.length === 0) this.#scheduled.delete(pid);
     }
     if (now - this.#lastLiveness >= (this.#options.livenessIntervalMs ?? 2000)) {
-      this.#lastLiveness = now;
+      this.#lastLiveness = Date.now();
       for (const pid of this.targets.trackedPids()) {
         let alive = true;
         try {
@@ -282,7 +306,7 @@ export class TlsDiscovery {
       }
     }
     if (now - this.#lastRescan >= (this.#options.rescanIntervalMs ?? 60_000)) {
-      this.#lastRescan = now;
+      this.#lastRescan = Date.now();
       this.#guard(() => this.scanAll());
     }
   }
