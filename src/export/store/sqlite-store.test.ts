@@ -89,6 +89,27 @@ describe('SqliteStore: writing', () => {
     store.close();
   });
 
+  it('sleeps while it has nothing to write, and the first record wakes it', async () => {
+    let slices = 0;
+    const { store } = open(':memory:', {
+      timers: true,
+      flushIntervalMs: 10,
+      quietIntervalMs: 3_600_000,
+      runSlice: (work) => {
+        slices++;
+        work();
+      },
+    });
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(slices, 0, 'an empty store ran no timer slice');
+    store.add(testSpan(T0));
+    // Written by the flush timer, not the hour-long quiet one.
+    for (let waited = 0; store.stats.rows.spans < 1 && waited < 5000; waited += 10) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(store.stats.rows.spans, 1);
+    assert.ok(slices > 0);
+    store.close();
+  });
+
   it('runs its timer-driven writes through runSlice (sonde up: at SCHED_IDLE)', async () => {
     let allowed = false;
     let slices = 0;

@@ -76,6 +76,11 @@ export class SqliteStore {
   #generation = 0;
   #integrity: Promise<'ok' | 'corrupt' | 'not checked'> = Promise.resolve('not checked');
   #timer: NodeJS.Timeout | null = null;
+  #timersOn = false;
+  readonly #flushIntervalMs: number;
+  readonly #quietIntervalMs: number;
+  /** Nothing buffered or accumulated: the timer runs every #quietIntervalMs until the next add. */
+  #quiet = false;
   #draining = false;
   #closed = false;
 
@@ -91,6 +96,8 @@ export class SqliteStore {
     this.#now = options.now ?? Date.now;
     this.#buffer = new RecordBuffer(options.bufferCapacity ?? DEFAULT_BUFFER_CAPACITY);
     this.#sliceBudgetMs = options.sliceBudgetMs ?? 50;
+    this.#flushIntervalMs = options.flushIntervalMs ?? 200;
+    this.#quietIntervalMs = options.quietIntervalMs ?? 5000;
     this.#runSlice = options.runSlice ?? ((work) => work());
     this.#retentionIntervalMs = options.retentionIntervalMs ?? 2000;
     this.#rollupIntervalMs = options.rollupIntervalMs ?? DEFAULT_ROLLUP_INTERVAL_MS;
@@ -106,8 +113,8 @@ export class SqliteStore {
     const store = new SqliteStore(options);
     store.#openInitial();
     if (options.timers !== false) {
-      store.#timer = setInterval(() => store.#runSlice(() => store.#tick()), options.flushIntervalMs ?? 200);
-      store.#timer.unref();
+      store.#timersOn = true;
+      store.#scheduleNext();
     }
     return store;
   }
@@ -239,6 +246,7 @@ export class SqliteStore {
   // --- capture side: never blocks, never throws -------------------------------------------
 
   add(span: StoreSpan): void {
+    if (this.#quiet) this.#wake();
     if (this.#closed) this.#buffer.countDropped(1);
     else if (this.#rowBudget.admit(span.error)) this.#buffer.pushSpan(span);
     else this.addTally(span);
@@ -250,11 +258,13 @@ export class SqliteStore {
    * stored as a row.
    */
   addTally(span: StoreSpan): void {
+    if (this.#quiet) this.#wake();
     if (this.#closed || !rollTally(this.#acc, span)) this.#buffer.countDropped(1);
     else this.#rollupOnly++;
   }
 
   addFlow(flow: StoreFlow): void {
+    if (this.#quiet) this.#wake();
     if (this.#closed) this.#buffer.countDropped(1);
     else if (this.#flowRowBudget.admit(flow.status !== 'closed')) this.#buffer.pushFlow(flow);
     else if (rollFlowOnly(this.#acc, flow)) this.#flowsRollupOnly++;
@@ -262,6 +272,7 @@ export class SqliteStore {
   }
 
   addProcessEvent(event: StoreProcessEvent): void {
+    if (this.#quiet) this.#wake();
     if (this.#closed) this.#buffer.countDropped(1);
     else this.#buffer.pushEvent(event);
   }
@@ -349,6 +360,35 @@ export class SqliteStore {
   }
 
   /**
+   * The next timer: every flushIntervalMs while anything is buffered or accumulated, else every
+   * quietIntervalMs (retention by age still runs), so that an idle agent is not woken for nothing.
+   */
+  #scheduleNext(): void {
+    if (this.#timer !== null) return;
+    this.#quiet = this.#buffer.length === 0 && this.#pendingRollups.length === 0 && this.#acc.empty;
+    this.#arm(this.#quiet ? this.#quietIntervalMs : this.#flushIntervalMs);
+  }
+
+  /** A record after a quiet spell: written within flushIntervalMs again. */
+  #wake(): void {
+    this.#quiet = false;
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#timer = null;
+    this.#arm(this.#flushIntervalMs);
+  }
+
+  #arm(delayMs: number): void {
+    // While draining, the drain's own continuation schedules the next timer when it is done.
+    if (this.#closed || !this.#timersOn || this.#draining) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = null;
+      this.#runSlice(() => this.#tick());
+      this.#scheduleNext();
+    }, delayMs);
+    this.#timer.unref();
+  }
+
+  /**
    * Timer: write raw batches and rollup chunks, alternating, for at most one slice; keep
    * draining a backlog in further slices between event-loop turns (so capture runs in between);
    * then retention, when due.
@@ -369,6 +409,7 @@ export class SqliteStore {
       setImmediate(() => {
         this.#draining = false;
         this.#runSlice(() => this.#tick());
+        this.#scheduleNext();
       });
       return;
     }
@@ -451,7 +492,8 @@ export class SqliteStore {
   /** Stops the timers, writes what is buffered and closes the database. */
   close(): void {
     if (this.#closed) return;
-    if (this.#timer !== null) clearInterval(this.#timer);
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#timer = null;
     this.flush();
     this.#closed = true;
     try {

@@ -43,6 +43,11 @@ export interface SqliteStoreOptions {
   bufferCapacity?: number;
   /** How often buffered records are written. */
   flushIntervalMs?: number;
+  /**
+   * How often the timer runs while nothing is buffered or accumulated (retention by age still
+   * runs); the next record brings it back to flushIntervalMs. Default 5 s.
+   */
+  quietIntervalMs?: number;
   /** How often retention runs (sooner when a pass ran out of time). */
   retentionIntervalMs?: number;
   /** How often rollups are written: they trail the raw rows by at most this much. */
