@@ -3,15 +3,24 @@ import { parseArgs } from 'node:util';
 export interface BenchOptions {
   rounds: number;
   seconds: number;
+  /**
+   * Unmeasured load after each condition starts, before its measured window (0: none). The
+   * agent starts cold (V8 compiles its hot code during its first minute under load); a long-
+   * running agent has paid that once. Benches that take it apply it to every condition alike.
+   */
+  warmup: number;
 }
 
-/** --rounds and --seconds for a bench's runner (shared by bench/flows and bench/http). */
-export function benchOptions(spec: { rounds: number; seconds: number; usage: string; wholeSeconds?: boolean }): BenchOptions {
+/** --rounds, --seconds and --warmup for a bench's runner (shared by bench/flows and bench/http). */
+export function benchOptions(spec: { rounds: number; seconds: number; usage: string; wholeSeconds?: boolean; takesWarmup?: boolean; args?: string[] }): BenchOptions {
   const { values } = parseArgs({
+    ...(spec.args === undefined ? {} : { args: spec.args }),
     options: {
       rounds: { type: 'string', default: String(spec.rounds) },
       seconds: { type: 'string', default: String(spec.seconds) },
       help: { type: 'boolean', default: false },
+      // Only where the bench applies it: elsewhere --warmup is an unknown option, not a no-op.
+      ...(spec.takesWarmup === true ? { warmup: { type: 'string' as const, default: '0' } } : {}),
     },
   });
   if (values.help) {
@@ -24,5 +33,9 @@ export function benchOptions(spec: { rounds: number; seconds: number; usage: str
   if (spec.wholeSeconds === true ? !Number.isInteger(seconds) || seconds < 1 : !(seconds > 0)) {
     throw new Error(`--seconds must be ${spec.wholeSeconds === true ? 'a positive whole number' : 'positive'}, got ${values.seconds}`);
   }
-  return { rounds, seconds };
+  const warmup = Number(values.warmup ?? 0);
+  if (spec.wholeSeconds === true ? !Number.isInteger(warmup) || warmup < 0 : !(warmup >= 0)) {
+    throw new Error(`--warmup must be ${spec.wholeSeconds === true ? 'a whole number' : 'a number'} of seconds, 0 or more, got ${values.warmup}`);
+  }
+  return { rounds, seconds, warmup };
 }

@@ -169,6 +169,8 @@ async function settle(url: string): Promise<{ series: Series; settleMs: number }
 export interface HttpMeasureContext {
   nginx: Nginx;
   seconds: number;
+  /** Unmeasured wrk load after the condition starts (0: none); see BenchOptions.warmup. */
+  warmupSeconds: number;
   /** CPU for wrk, null when not pinning. */
   wrkCpu: number | null;
   residentBpfProgIds: ReadonlySet<number>;
@@ -185,6 +187,11 @@ export async function measure(condition: HttpCondition, ctx: HttpMeasureContext,
   let agentCpuSeconds: number | null = null;
   let sondeView: SondeResult | null = null;
   try {
+    if (ctx.warmupSeconds > 0) {
+      await runWrk(`http://127.0.0.1:${nginx.port}/`, ctx.warmupSeconds, ctx.wrkCpu);
+      // The warm-up's records still being parsed must not land in the measured window's counts.
+      if (attached.metricsUrl !== undefined) await settle(attached.metricsUrl);
+    }
     programs = bpfProgramsByOwner(attached.progIds, resident);
     const [cpu0, t0] = [userProcessesCpuSeconds(), performance.now()];
     const metricsBefore = attached.metricsUrl === undefined ? null : await scrape(attached.metricsUrl);

@@ -42,7 +42,13 @@ interface Failure {
 
 function options(): BenchOptions {
   // wrk's -d takes whole seconds.
-  return benchOptions({ rounds: 6, seconds: 10, wholeSeconds: true, usage: 'usage: node dist/bench/http/run.js [--rounds N clean rounds wanted, at most 1.5N run (6)] [--seconds S per measurement, whole seconds (10)]' });
+  return benchOptions({
+    rounds: 6,
+    seconds: 10,
+    wholeSeconds: true,
+    takesWarmup: true,
+    usage: 'usage: node dist/bench/http/run.js [--rounds N clean rounds wanted, at most 1.5N run (6)] [--seconds S per measurement, whole seconds (10)] [--warmup S of unmeasured load after each condition starts (0)]',
+  });
 }
 
 async function main(): Promise<number> {
@@ -51,7 +57,7 @@ async function main(): Promise<number> {
   const loadStart = loadavg();
   const pinned = availableParallelism() >= 2 && spawnSync('taskset', ['-V']).status === 0;
   // Generous: agents are stopped long before this, which only bounds a bench that died mid-run.
-  const maxSeconds = opts.seconds + 120;
+  const maxSeconds = opts.warmup + opts.seconds + 120;
   const all: HttpCondition[] = [baseline, sonde({ maxSeconds }), syscallFloor({ maxSeconds }), skbFloor({ maxSeconds })];
 
   // Every condition must be able to run: a comparison with one missing is not this bench's result.
@@ -71,14 +77,14 @@ async function main(): Promise<number> {
     console.error(`bench: BPF programs already loaded are taken as part of the host (stop them if they are someone's agent or test): ${resident.map((p) => p.name).join(', ')}`);
   }
   const nginx = await startNginx(pinned ? SERVER_CPU : null);
-  const ctx = { nginx, seconds: opts.seconds, wrkCpu: pinned ? CLIENT_CPU : null, residentBpfProgIds: new Set(resident.map((p) => p.id)) };
+  const ctx = { nginx, seconds: opts.seconds, warmupSeconds: opts.warmup, wrkCpu: pinned ? CLIENT_CPU : null, residentBpfProgIds: new Set(resident.map((p) => p.id)) };
   const measurements: HttpMeasurement[] = [];
   const failures: Failure[] = [];
   const cleanRounds: number[] = [];
   const maxRounds = opts.rounds + Math.ceil(opts.rounds / 2);
   let totalRounds = 0;
   try {
-    console.error(`bench: http, ${opts.rounds} clean rounds × ${all.length} conditions × ${opts.seconds} s; ${nginx.version}, worker pid ${nginx.workerPid} port ${nginx.port}` +
+    console.error(`bench: http, ${opts.rounds} clean rounds × ${all.length} conditions × ${opts.seconds} s${opts.warmup > 0 ? ` (each after ${opts.warmup} s of unmeasured load)` : ''}; ${nginx.version}, worker pid ${nginx.workerPid} port ${nginx.port}` +
       `${pinned ? ` (nginx CPU ${SERVER_CPU}, wrk CPU ${CLIENT_CPU})` : ' (unpinned)'}; wrk -t${LOAD.threads} -c${LOAD.connections}; sonde build ${sondeBuild ?? '-'}`);
     // Each agent once, started and stopped, before anything is measured: a condition that cannot
     // attach fails the bench here, loudly, not after minutes of rounds. It also warms the page cache.
