@@ -27,6 +27,8 @@ try {
     format: 'esm',
     external: ['better-sqlite3'],
     sourcemap: 'linked',
+    // Stack traces need the mappings, not the sources themselves (tsc's maps do not carry them either).
+    sourcesContent: false,
     logLevel: 'warning',
     // A CommonJS dependency bundled into an ES module still calls require() for node's builtins.
     banner: { js: "import { createRequire as sondeCreateRequire } from 'node:module'; const require = sondeCreateRequire(import.meta.url);" },
