@@ -61,3 +61,47 @@ describe('L7Connections: closes against a backlog of segments', () => {
     assert.deepEqual(out.map((e) => [e.target, e.problem]), [['/a', 'no-response']]);
   });
 });
+
+// A sweep walks the connections with a close pending and the idle ones at the head of the
+// activity-ordered map, not every connection: these check that it still finds them all.
+describe('L7Connections: what a sweep finishes', () => {
+  function many(): { conns: L7Connections; out: L7Exchange[] } {
+    const flows = new FlowCorrelator({ rules: [], procRoot: mkdtempSync(join(tmpdir(), 'sonde-proc-')) });
+    for (const cookie of [1, 2, 3]) flows.onOpen({ kind: 'open', socketCookie: cookie, pid: 77, comm: 'curl', direction: 'outbound' });
+    const out: L7Exchange[] = [];
+    const conns = new L7Connections({ flows, clock: new MonotonicClock(), closeGraceMs: 500, idleTimeoutMs: 10_000, onExchange: (e) => out.push(e) });
+    return { conns, out };
+  }
+  const request = (cookie: number, tsMs: number, path: string): L7Segment =>
+    segment(REQUEST.replace('/a', path), { socketCookie: cookie, localPort: 40000 + cookie, tsNs: tsMs * MS });
+
+  it('idle past the timeout: finished, least recently active first; a connection active since stays', () => {
+    const { conns, out } = many();
+    conns.segment(request(1, 1_000, '/one'));
+    conns.segment(request(2, 2_000, '/two'));
+    conns.segment(request(3, 3_000, '/three'));
+    // Connection 1 is active again (its next request, further along its stream): it moves behind 3 in activity order.
+    conns.segment({ ...request(1, 8_000, '/one-again'), seq: enc.encode(REQUEST.replace('/a', '/one')).length });
+    conns.sweep(12_500 * MS);
+    assert.deepEqual(out.map((e) => e.target), ['/two'], 'only 2 was idle for more than 10 s');
+    conns.sweep(13_500 * MS);
+    assert.deepEqual(out.map((e) => e.target), ['/two', '/three']);
+    conns.sweep(18_500 * MS);
+    assert.deepEqual(out.map((e) => e.target), ['/two', '/three', '/one', '/one-again']);
+    assert.equal(conns.pending, 0);
+  });
+
+  it('a close pending anywhere in the map is acted on, even behind recently active connections', () => {
+    const { conns, out } = many();
+    conns.segment(request(1, 1_000, '/one'));
+    conns.segment(request(2, 1_100, '/two'));
+    conns.segment(request(3, 1_200, '/three'));
+    conns.closed(3, 1_300 * MS);
+    conns.sweep(1_900 * MS);
+    assert.deepEqual(out.map((e) => [e.target, e.problem]), [['/three', 'no-response']]);
+    // Closed, then forgotten: a later sweep does not report it again.
+    conns.sweep(2_500 * MS);
+    assert.equal(out.length, 1);
+    assert.equal(conns.pending, 2);
+  });
+});

@@ -139,6 +139,8 @@ const MAX_EARLY_CLOSES = 65536;
 export class L7Connections {
   readonly #redactSecrets: boolean;
   readonly #maxConnections: number;
+  /** Connections with a close pending (closeAtNs set): a sweep walks these, not every connection. */
+  readonly #closing = new Set<Connection>();
   readonly #idleTimeoutNs: number;
   readonly #closeGraceNs: number;
   readonly #flows: FlowCorrelator;
@@ -242,6 +244,7 @@ export class L7Connections {
   }
 
   #forget(conn: Connection): void {
+    this.#closing.delete(conn);
     this.#connections.delete(conn.cookie);
     this.#byTuple.delete(tupleKey(conn.localAddr, conn.localPort, conn.remoteAddr, conn.remotePort));
   }
@@ -296,7 +299,10 @@ export class L7Connections {
   closed(socketCookie: number, nowNs: number): void {
     const conn = this.#connections.get(socketCookie);
     if (conn) {
-      if (conn.closeAtNs === null) conn.closeAtNs = nowNs + this.#closeGraceNs;
+      if (conn.closeAtNs === null) {
+        conn.closeAtNs = nowNs + this.#closeGraceNs;
+        this.#closing.add(conn);
+      }
       return;
     }
     // Its segments may still be queued behind this close (see #earlyCloses).
@@ -314,9 +320,14 @@ export class L7Connections {
     this.#datagrams.sweep(nowNs);
     this.#releaseWaiting(nowNs, false);
     this.#earlyCloses.prune(caughtUpToNs);
-    for (const conn of [...this.#connections.values()]) {
-      if ((conn.closeAtNs !== null && caughtUpToNs >= conn.closeAtNs) || nowNs - conn.lastSeenNs > this.#idleTimeoutNs) this.#finish(conn, nowNs);
+    const done: Connection[] = [];
+    for (const conn of this.#closing) if (caughtUpToNs >= (conn.closeAtNs ?? Infinity)) done.push(conn);
+    // The map is in activity order, least recent first: the idle ones are at its head.
+    for (const conn of this.#connections.values()) {
+      if (nowNs - conn.lastSeenNs <= this.#idleTimeoutNs) break;
+      if (conn.closeAtNs === null || caughtUpToNs < conn.closeAtNs) done.push(conn);
     }
+    for (const conn of done) this.#finish(conn, nowNs);
   }
 
   /** Connections with parser state, exchanges waiting for their owner, DNS conversations: what a sweep walks. */
@@ -479,7 +490,10 @@ export class L7Connections {
     };
     // Closed before its first segment was handled: flush it once the segments still in flight
     // (counted from now, when they are evidently being read) had time to arrive.
-    if (this.#earlyCloses.has(s.socketCookie)) conn.closeAtNs = this.#clock.nowMonotonicNs() + this.#closeGraceNs;
+    if (this.#earlyCloses.has(s.socketCookie)) {
+      conn.closeAtNs = this.#clock.nowMonotonicNs() + this.#closeGraceNs;
+      this.#closing.add(conn);
+    }
     this.#connections.set(s.socketCookie, conn);
     this.#byTuple.set(tupleKey(conn.localAddr, conn.localPort, conn.remoteAddr, conn.remotePort), conn.cookie);
     this.stats.connections++;
@@ -509,6 +523,7 @@ export class L7Connections {
       this.stats.holes += stream.stats.holes;
     }
     this.#emit(conn, conn.parser.close(nowNs));
+    this.#closing.delete(conn);
     this.#connections.delete(conn.cookie);
     this.#byTuple.delete(tupleKey(conn.localAddr, conn.localPort, conn.remoteAddr, conn.remotePort));
   }
