@@ -12,9 +12,7 @@
  * usage: node dist/bench/db/run.js [--rounds N (4)] [--seconds S per pgbench run (8)]
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, release } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { baseline, sondeCondition, type Attached } from '../flows/conditions.js';
 import { skbFloor } from '../http/conditions.js';
 import { benchOptions } from '../flows/options.js';
@@ -23,6 +21,7 @@ import { median, spread } from '../flows/stats.js';
 import { postgresBin, startPostgres } from '../../test/support/postgres.js';
 import { startRedis } from '../../test/support/redis.js';
 import { runPgbench, runRedisBenchmark, type WorkloadResult } from './workloads.js';
+import { writeResultsFile } from '../results-file.js';
 
 const REDIS_REQUESTS = 100_000;
 const TARGET_KEPT = 0.95;
@@ -166,10 +165,7 @@ async function main(): Promise<number> {
       `kept ≥ ${TARGET_KEPT} ${k.median >= TARGET_KEPT ? 'met' : 'MISSED'}, completeness ≥ ${TARGET_COMPLETENESS} ${c.median >= TARGET_COMPLETENESS ? 'met' : 'MISSED'} |`);
   }
   console.log(lines.join('\n'));
-  const dir = fileURLToPath(new URL('../../../bench/results/', import.meta.url));
-  mkdirSync(dir, { recursive: true });
-  const path = `${dir}db-${startedAt.toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-')}.json`;
-  writeFileSync(path, `${JSON.stringify({
+  const path = writeResultsFile('db', startedAt, {
     bench: 'db',
     startedAt: startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
@@ -180,7 +176,7 @@ async function main(): Promise<number> {
     targets: { kept: TARGET_KEPT, completeness: TARGET_COMPLETENESS },
     summary,
     measurements,
-  }, null, 2)}\n`);
+  });
   console.log(`\nsummary: ${path}`);
   return 0;
 }

@@ -2,6 +2,7 @@
 import type { ConditionName } from './conditions.js';
 import type { Measurement } from './measure.js';
 import { formatSpread, spreadOrNull, type Spread } from './stats.js';
+import { textTable } from '../text-table.js';
 
 export const TARGET_KEPT = 0.97;
 export const TARGET_READY_MS = 1000;
@@ -48,11 +49,6 @@ export function summarize(name: ConditionName, measurements: readonly Measuremen
   };
 }
 
-function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  return rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
-}
-
 export interface RoundsUsed {
   /** Rounds the summaries are over (1-based in the text). */
   rounds: readonly number[];
@@ -85,7 +81,7 @@ export function report(summaries: Record<ConditionName, ConditionSummary>, used:
   const over = used.conclusive
     ? `over the ${used.rounds.length} clean rounds of ${used.totalRounds}`
     : `over ALL ${used.totalRounds} rounds: only ${used.cleanRounds} were clean, so the ratios below are INCONCLUSIVE`;
-  const lines = [`medians ${over}`, table(rows), '', ...notes];
+  const lines = [`medians ${over}`, textTable(rows), '', ...notes];
   for (const [name, s] of Object.entries(summaries) as [ConditionName, ConditionSummary][]) {
     if (name !== 'baseline' && s.keptOfBaseline) lines.push(`${name} kept ${formatSpread(s.keptOfBaseline, 3)} of baseline connections/s`);
   }

@@ -8,15 +8,14 @@
  * usage: node dist/bench/flows/run.js [--rounds N] [--seconds S]
  */
 import { benchOptions, type BenchOptions } from './options.js';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { baseline, sondeBuildDigest, sondeCondition, tcplife, type Condition, type ConditionName } from './conditions.js';
 import { loadedBpfPrograms, waitForQuiet } from './host.js';
 import { describe, disturbance, measure, NOISY_OTHER_CPUS, type Measurement } from './measure.js';
 import { sleep } from './processes.js';
 import { report, summarize, TARGET_KEPT, TARGET_READY_MS, type ConditionSummary } from './report.js';
 import { runClient, startServer, WORKLOAD } from './workload.js';
+import { writeResultsFile } from '../results-file.js';
 
 /** Between measurements, so one condition's tail (TIME_WAIT, freed programs) does not land in the next. */
 const PAUSE_MS = 500;
@@ -125,11 +124,7 @@ async function main(): Promise<number> {
     measurements: measurements.map((m) => ({ ...m, disturbance: disturbance(m, sondeBuild) })),
     failures,
   };
-  const dir = fileURLToPath(new URL('../../../bench/results/', import.meta.url));
-  mkdirSync(dir, { recursive: true });
-  const path = `${dir}flows-${startedAt.toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-')}.json`;
-  writeFileSync(path, `${JSON.stringify(summary, null, 2)}\n`);
-  console.log(`\nsummary: ${path}`);
+  console.log(`\nsummary: ${writeResultsFile('flows', startedAt, summary)}`);
 
   if (skipped.size > 0 || failures.length > 0) {
     console.error(`bench: INCOMPLETE: ${[...[...skipped.keys()].map((n) => `${n} skipped`), ...failures.map((f) => `${f.condition} failed in round ${f.round + 1}`)].join(', ')}`);

@@ -3,6 +3,7 @@ import type { RoundsUsed } from '../flows/report.js';
 import { formatSpread, spreadOrNull, type Spread } from '../flows/stats.js';
 import type { HttpConditionName } from './conditions.js';
 import type { HttpMeasurement } from './measure.js';
+import { textTable } from '../text-table.js';
 
 /** Targets from issue 3 ("Benchmark"). */
 export const TARGETS = {
@@ -97,11 +98,6 @@ export function summarize(name: HttpConditionName, measurements: readonly HttpMe
   };
 }
 
-function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  return rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
-}
-
 const byLabel = (r: Record<string, number> | null): string =>
   r === null ? 'n/a' : Object.entries(r).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k}=${v}`).join(', ') || 'none';
 
@@ -127,7 +123,7 @@ export function report(summaries: Record<HttpConditionName, HttpConditionSummary
   const over = used.conclusive
     ? `over the ${used.rounds.length} clean rounds of ${used.totalRounds}`
     : `over ALL ${used.totalRounds} rounds: only ${used.cleanRounds} were clean, so the numbers below are INCONCLUSIVE`;
-  const lines = [`medians ${over}`, table(rows), ''];
+  const lines = [`medians ${over}`, textTable(rows), ''];
   const sonde = summaries.sonde;
   if (sonde.status === 'ran' || sonde.status === 'partial') {
     lines.push(

@@ -11,10 +11,8 @@
  * usage: node dist/bench/http/run.js [--rounds N] [--seconds S]
  */
 import { benchOptions, type BenchOptions } from '../flows/options.js';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, release } from 'node:os';
 import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { sondeBuildDigest } from '../flows/conditions.js';
 import { loadedBpfPrograms, waitForQuiet } from '../flows/host.js';
 import { disturbance, NOISY_OTHER_CPUS } from '../flows/measure.js';
@@ -24,6 +22,7 @@ import { describe, measure, type HttpMeasurement } from './measure.js';
 import { BODY, nginxUnavailable, startNginx } from './nginx.js';
 import { FLOOR_EXPECTED_KEPT, report, SKB_FLOOR_EXPECTED_KEPT, summarize, TARGETS, type HttpConditionSummary } from './report.js';
 import { LOAD, runWrk, wrkUnavailable, wrkVersion } from './wrk.js';
+import { writeResultsFile } from '../results-file.js';
 
 /** Between measurements, so one condition's tail (freed programs, sonde exiting) does not land in the next. */
 const PAUSE_MS = 500;
@@ -164,11 +163,7 @@ async function main(): Promise<number> {
     measurements: measurements.map((m) => ({ ...m, disturbance: disturbance(m, sondeBuild) })),
     failures,
   };
-  const dir = fileURLToPath(new URL('../../../bench/results/', import.meta.url));
-  mkdirSync(dir, { recursive: true });
-  const path = `${dir}http-${startedAt.toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-')}.json`;
-  writeFileSync(path, `${JSON.stringify(summary, null, 2)}\n`);
-  console.log(`\nsummary: ${path}`);
+  console.log(`\nsummary: ${writeResultsFile('http', startedAt, summary)}`);
 
   if (failures.length > 0) {
     console.error(`bench: INCOMPLETE: ${failures.map((f) => `${f.condition} failed in round ${f.round + 1}`).join(', ')}`);

@@ -8,11 +8,12 @@
  *
  * usage: node dist/bench/idle/run.js [--rounds N (3)] [--seconds S (20)] [--settle S (10)]
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { cpus, loadavg, release } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { baseline, sondeCondition, type Attached, type Condition } from '../flows/conditions.js';
+import { writeResultsFile } from '../results-file.js';
+import { textTable } from '../text-table.js';
 import { hostBusyMs, readThreads, usageByKind, type KindUsage } from './threads.js';
 
 const USAGE = 'usage: node dist/bench/idle/run.js [--rounds N (3)] [--seconds S (20)] [--settle S (10)]';
@@ -77,11 +78,6 @@ async function measure(condition: Condition, round: number, o: { seconds: number
   }
 }
 
-function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  return rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
-}
-
 async function main(): Promise<number> {
   const o = options();
   const startedAt = new Date();
@@ -124,7 +120,7 @@ async function main(): Promise<number> {
   const ratios = perRound.flatMap((r) => (r.ratio === null ? [] : [r.ratio]));
 
   console.log('\nsonde, idle (medians over rounds):');
-  console.log(table([
+  console.log(textTable([
     ['threads', 'count', 'CPU ms/s', 'wake-ups/s'],
     ...agentRows.map((r) => [r.kind, String(r.threads), r.cpuMsPerSecond.toFixed(2), r.wakeupsPerSecond.toFixed(1)]),
     ['total', '', agentTotal.toFixed(2), wakeupsTotal.toFixed(1)],
@@ -147,11 +143,7 @@ async function main(): Promise<number> {
     },
     measurements,
   };
-  const dir = fileURLToPath(new URL('../../../bench/results/', import.meta.url));
-  mkdirSync(dir, { recursive: true });
-  const path = `${dir}idle-${startedAt.toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-')}.json`;
-  writeFileSync(path, `${JSON.stringify(summary, null, 2)}\n`);
-  console.log(`\nsummary: ${path}`);
+  console.log(`\nsummary: ${writeResultsFile('idle', startedAt, summary)}`);
   return 0;
 }
 

@@ -13,8 +13,6 @@
  * usage: node dist/bench/l7-ab/run.js --b variant.bpf.o [--a base.bpf.o] [--rounds N] [--seconds S] [--workload http|redis]
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { defaultConfig } from '../../src/config/schema.js';
 import { readCgroup2Mount } from '../../src/capture/doctor/system-facts.js';
@@ -26,6 +24,7 @@ import { runRedisBenchmark } from '../db/workloads.js';
 import { startNginx } from '../http/nginx.js';
 import { runWrk } from '../http/wrk.js';
 import { geometricMeanRatio, nsPerRun, type AbRound } from './ratio.js';
+import { writeResultsFile } from '../results-file.js';
 
 const PROGRAMS = ['l7_egress', 'l7_ingress'] as const;
 const WORKLOADS = ['http', 'redis'] as const;
@@ -150,11 +149,7 @@ async function main(): Promise<number> {
   const ratio = geometricMeanRatio(results);
   console.log(`b/a (geometric mean over alternating orders): ${ratio.toFixed(3)}`);
   const summary = { bench: 'l7-ab', workload: workloadName, startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(), a: values.a, b: values.b, seconds, rounds: results, ratio };
-  const dir = fileURLToPath(new URL('../../../bench/results/', import.meta.url));
-  mkdirSync(dir, { recursive: true });
-  const file = `${dir}l7-ab-${startedAt.toISOString().replace(/[:.]/g, '-').slice(0, 19)}Z.json`;
-  writeFileSync(file, `${JSON.stringify(summary, null, 1)}\n`);
-  console.log(`summary: ${file}`);
+  console.log(`summary: ${writeResultsFile('l7-ab', startedAt, summary)}`);
   return 0;
 }
 

@@ -13,15 +13,16 @@
  *
  * usage: node dist/bench/store/run.js [--spans N] [--seconds S] [--iterations N] [--rates 20000,50000,max] [--dir D] [--keep]
  */
-import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { cpus, loadavg, release, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { SqliteStore } from '../../src/export/store/sqlite-store.js';
 import { insertPhase, type InsertPhaseResult, type Target } from './insert-phase.js';
 import { fill, measureQueries } from './query-phase.js';
 import { Workload } from './workload.js';
+import { writeResultsFile } from '../results-file.js';
+import { textTable } from '../text-table.js';
 
 const TARGETS = {
   /** Sustained rate the store must keep up with (issue: Web UI and embedded store). */
@@ -61,11 +62,6 @@ function options() {
     return n;
   });
   return { spans, seconds, iterations, rates, dir: values.dir ?? null, keep: values.keep };
-}
-
-function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  return rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
 }
 
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
@@ -143,11 +139,11 @@ async function main(): Promise<number> {
     `fill: ${fmt(filled.spansPerSecond)} spans/s with flows, ${filled.cpuMsPer1kSpans} CPU ms per 1k spans`,
     `longest transactions while inserting: batch ${finalStats.slowest_ms.batch.toFixed(0)} ms, rollups ${finalStats.slowest_ms.rollups.toFixed(0)} ms, retention pass ${finalStats.slowest_ms.retention.toFixed(0)} ms`,
     '',
-    table(qRows),
+    textTable(qRows),
     '',
-    table(iRows),
+    textTable(iRows),
     '',
-    table(qDuring),
+    textTable(qDuring),
     '',
     `queries over a day of ${fmt(held.rows.spans)} spans, p95 < ${TARGETS.queryP95Ms} ms: ${queryVerdict ? 'MET' : 'MISSED'}`,
     `keeps up at ${fmt(TARGETS.insertRecordsPerSecond)} records/s: ${targetPhase === undefined ? 'NOT MEASURED' : targetPhase.keptUp ? 'MET' : 'MISSED'}` +
@@ -170,11 +166,7 @@ async function main(): Promise<number> {
     inserts: phases,
     verdicts: { queries: queryVerdict, insert: targetPhase?.keptUp ?? null },
   };
-  const resultsDir = fileURLToPath(new URL('../../../bench/results/', import.meta.url));
-  mkdirSync(resultsDir, { recursive: true });
-  const out = `${resultsDir}store-${startedAt.toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-')}.json`;
-  writeFileSync(out, `${JSON.stringify(summary, null, 2)}\n`);
-  console.log(`\nsummary: ${out}`);
+  console.log(`\nsummary: ${writeResultsFile('store', startedAt, summary)}`);
   if (!opts.keep && opts.dir === null) rmSync(dir, { recursive: true, force: true });
   return 0;
 }

@@ -11,9 +11,7 @@
  * usage: node dist/bench/tls/run.js [--rounds N] [--seconds S]
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, release } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { httpGet, metricSeries, sondeBuildDigest, type Attached } from '../flows/conditions.js';
 import { benchOptions } from '../flows/options.js';
 import { sleep } from '../flows/processes.js';
@@ -23,6 +21,7 @@ import { runWrk, wrkUnavailable, wrkVersion, LOAD } from '../http/wrk.js';
 import { makeCertificate } from '../../test/support/tls.js';
 import { BODY, startTlsNginx } from './nginx.js';
 import { buildSslLoop, runSslLoop, runSslLoopUprobeFloor } from './ssl-loop.js';
+import { writeResultsFile } from '../results-file.js';
 
 const SERVER_CPU = 0;
 const CLIENT_CPU = 1;
@@ -185,11 +184,7 @@ async function main(): Promise<number> {
     summary,
     measurements,
   };
-  const dir = fileURLToPath(new URL('../../../bench/results/', import.meta.url));
-  mkdirSync(dir, { recursive: true });
-  const file = `${dir}tls-${startedAt.toISOString().replace(/:/g, '-').replace(/\.\d+Z$/, 'Z')}.json`;
-  writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`);
-  console.error(`bench: summary written to ${file}`);
+  console.error(`bench: summary written to ${writeResultsFile('tls', startedAt, out)}`);
   return 0;
 }
 
