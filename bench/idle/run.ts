@@ -12,6 +12,8 @@ import { readFileSync } from 'node:fs';
 import { cpus, loadavg, release } from 'node:os';
 import { parseArgs } from 'node:util';
 import { baseline, sondeCondition, type Attached, type Condition } from '../flows/conditions.js';
+import { sleep } from '../flows/processes.js';
+import { median } from '../flows/stats.js';
 import { writeResultsFile } from '../results-file.js';
 import { textTable } from '../text-table.js';
 import { hostBusyMs, readThreads, usageByKind, type KindUsage } from './threads.js';
@@ -48,16 +50,10 @@ interface Measurement {
   agent: KindUsage[] | null;
 }
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const busyNow = (): number => {
   const ms = hostBusyMs(readFileSync('/proc/stat', 'utf8'));
   if (ms === null) throw new Error('/proc/stat: no "cpu" line');
   return ms;
-};
-const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 };
 
 async function measure(condition: Condition, round: number, o: { seconds: number; settle: number }): Promise<Measurement> {
