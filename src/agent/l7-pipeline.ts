@@ -51,10 +51,10 @@ export interface L7PipelineOptions {
 // Also how often exchanges waiting for their owner are re-checked.
 const SWEEP_INTERVAL_MS = 50;
 /**
- * Sweeps run every SWEEP_INTERVAL_MS until this long after the last batch or close: a closed
- * connection's grace (500 ms) and an owner wait (200 ms) end within it.
+ * Sweeps run every SWEEP_INTERVAL_MS until this many in a row saw no batch or close (750 ms): a
+ * closed connection's grace (500 ms) and an owner wait (200 ms) end within them.
  */
-const SWEEP_BUSY_MS = 750;
+const SWEEP_QUIET_SWEEPS = 15;
 /** Then, while connections or DNS conversations remain (idle timeouts, unanswered queries). */
 const SWEEP_QUIET_INTERVAL_MS = 1000;
 /** Kernel tallies reach metrics one to two of these after their exchange. */
@@ -80,8 +80,11 @@ export class L7Pipeline {
   readonly #sweepNow: () => void;
   /** Armed while there is something to sweep; none on an agent that has seen no L7 traffic lately. */
   #sweepTimer: NodeJS.Timeout | null = null;
-  #sweepDueMs = Infinity;
-  #lastActivityMs = 0;
+  /** The timer armed is the SWEEP_INTERVAL_MS one. */
+  #sweepFast = false;
+  /** A batch or close since the last sweep. Flags, not clock reads: closes come for every TCP flow. */
+  #active = false;
+  #quietSweeps = 0;
   #stopped = false;
   readonly #tallyTimer: NodeJS.Timeout;
   readonly #onTally: ((exchange: L7Exchange, count: number) => void) | undefined;
@@ -129,24 +132,31 @@ export class L7Pipeline {
 
   /** Segments arrived or a connection closed: sweeps are due every SWEEP_INTERVAL_MS for a while. */
   #noteActivity(): void {
-    const now = Date.now();
-    this.#lastActivityMs = now;
-    this.#armSweep(now, SWEEP_INTERVAL_MS);
+    this.#active = true;
+    if (!this.#sweepFast) this.#armSweep(true);
   }
 
-  #armSweep(now: number, delayMs: number): void {
-    if (this.#stopped || (this.#sweepTimer !== null && this.#sweepDueMs <= now + delayMs)) return;
+  #armSweep(fast: boolean): void {
+    if (this.#stopped) return;
     if (this.#sweepTimer !== null) clearTimeout(this.#sweepTimer);
-    this.#sweepDueMs = now + delayMs;
-    this.#sweepTimer = setTimeout(() => {
-      this.#sweepTimer = null;
-      this.#sweepDueMs = Infinity;
-      this.#sweepNow();
-      const after = Date.now();
-      if (after - this.#lastActivityMs < SWEEP_BUSY_MS) this.#armSweep(after, SWEEP_INTERVAL_MS);
-      else if (this.connections.pending > 0) this.#armSweep(after, SWEEP_QUIET_INTERVAL_MS);
-    }, delayMs);
+    this.#sweepFast = fast;
+    this.#sweepTimer = setTimeout(() => this.#onSweepTimer(), fast ? SWEEP_INTERVAL_MS : SWEEP_QUIET_INTERVAL_MS);
     this.#sweepTimer.unref();
+  }
+
+  #onSweepTimer(): void {
+    this.#sweepTimer = null;
+    this.#sweepFast = false;
+    this.#sweepNow();
+    if (this.#active) {
+      this.#active = false;
+      this.#quietSweeps = 0;
+      this.#armSweep(true);
+    } else if (++this.#quietSweeps < SWEEP_QUIET_SWEEPS) {
+      this.#armSweep(true);
+    } else if (this.connections.pending > 0) {
+      this.#armSweep(false);
+    }
   }
 
   /** Kernel tallies -> exchanges with identity -> onTally. Segments queued before are handled first (owners, routes). */
