@@ -1,4 +1,7 @@
 import type { FlowRecord } from './flow-record.js';
+import { BoundCache } from './metrics/bound-cache.js';
+import type { BoundCounter } from './metrics/counter.js';
+import type { BoundHistogram } from './metrics/histogram.js';
 import type { MetricRegistry } from './metrics/registry.js';
 
 // Connections live from sub-millisecond (loopback RPCs) to hours (pools, streams).
@@ -14,8 +17,23 @@ export function peerLabel(r: FlowRecord): string {
   return r.remote_addr.includes(':') ? `[${r.remote_addr}]:${r.remote_port}` : `${r.remote_addr}:${r.remote_port}`;
 }
 
+/**
+ * The series one kind of ended flow (service, peer, direction, status) updates. The optional ones
+ * are bound on first use: a series exists once something was observed in it (failed connects
+ * have no duration series, connections without a measured RTT no RTT series).
+ */
+interface FlowSeries {
+  readonly connections: BoundCounter;
+  readonly sent: BoundCounter;
+  readonly received: BoundCounter;
+  duration?: BoundHistogram;
+  rtt?: BoundHistogram;
+  retransmits?: BoundCounter;
+}
+
 /** Aggregated TCP flow metrics; cardinality is bounded by the registry's per-metric series limit. */
 export class FlowMetrics {
+  readonly #series = new BoundCache<FlowSeries>();
   readonly #connections;
   readonly #bytes;
   readonly #duration;
@@ -55,13 +73,19 @@ export class FlowMetrics {
   record(r: FlowRecord): void {
     const service_name = r.service_name;
     const peer = peerLabel(r);
-    this.#connections.inc({ service_name, peer, direction: r.direction, status: r.status });
-    this.#bytes.inc({ service_name, peer, direction: 'sent' }, r.bytes_sent);
-    this.#bytes.inc({ service_name, peer, direction: 'received' }, r.bytes_received);
+    const key = `${service_name}\0${peer}\0${r.direction}\0${r.status}`;
+    const s = this.#series.get(key) ?? this.#series.set(key, {
+      connections: this.#connections.bind({ service_name, peer, direction: r.direction, status: r.status }),
+      sent: this.#bytes.bind({ service_name, peer, direction: 'sent' }),
+      received: this.#bytes.bind({ service_name, peer, direction: 'received' }),
+    });
+    s.connections.inc();
+    s.sent.inc(r.bytes_sent);
+    s.received.inc(r.bytes_received);
     if (r.status !== 'failed') {
-      this.#duration.observe({ service_name, peer, direction: r.direction }, r.duration_ms / 1000);
-      if (r.srtt_us > 0) this.#rtt.observe({ service_name, peer }, r.srtt_us / 1e6);
+      (s.duration ??= this.#duration.bind({ service_name, peer, direction: r.direction })).observe(r.duration_ms / 1000);
+      if (r.srtt_us > 0) (s.rtt ??= this.#rtt.bind({ service_name, peer })).observe(r.srtt_us / 1e6);
     }
-    if (r.retransmits > 0) this.#retransmits.inc({ service_name, peer }, r.retransmits);
+    if (r.retransmits > 0) (s.retransmits ??= this.#retransmits.bind({ service_name, peer })).inc(r.retransmits);
   }
 }

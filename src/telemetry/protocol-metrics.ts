@@ -1,6 +1,7 @@
 import type { L7Exchange } from '../correlate/l7-exchange.js';
 import type { BoundCounter } from './metrics/counter.js';
 import type { BoundHistogram } from './metrics/histogram.js';
+import { BoundCache } from './metrics/bound-cache.js';
 import type { MetricRegistry } from './metrics/registry.js';
 
 /** OTel's advisory buckets for `db.client.operation.duration` (seconds); DNS lookups use them too. */
@@ -14,24 +15,6 @@ const DB_LABELS = ['db_system_name', 'db_operation_name', 'db_collection_name', 
 const MESSAGING_LABELS = ['messaging_system', 'messaging_operation_name', 'messaging_destination_name', 'error_type', 'service_name', 'server_address'] as const;
 const MESSAGE_COUNT_LABELS = ['messaging_system', 'messaging_destination_name', 'service_name'] as const;
 const DNS_LABELS = ['dns_question_type', 'dns_response_code', 'service_name'] as const;
-
-/** Bound handles are dropped wholesale past this many label sets (the registry bounds series anyway). */
-const MAX_CACHED = 8192;
-
-/** Bound handles by label key. Callers build the labels only on a miss: this runs per exchange. */
-class BoundCache<H> {
-  #map = new Map<string, H>();
-
-  get(key: string): H | undefined {
-    return this.#map.get(key);
-  }
-
-  set(key: string, h: H): H {
-    if (this.#map.size >= MAX_CACHED) this.#map = new Map();
-    this.#map.set(key, h);
-    return h;
-  }
-}
 
 const text = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '');
 
