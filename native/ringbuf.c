@@ -106,8 +106,8 @@ static struct ring *ring_open(int fd)
 	 * Edge-triggered: a wait ends on a new wake-up from the kernel, not because records are
 	 * there, so the wait that lets a batch gather is not cut short by the batch itself.
 	 */
-	struct epoll_event ev = { .events = EPOLLIN | EPOLLET, .data.u32 = 0 };
-	struct epoll_event stop_ev = { .events = EPOLLIN, .data.u32 = 1 };
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLET };
+	struct epoll_event stop_ev = { .events = EPOLLIN };
 	struct ring *r;
 	void *p;
 	int err;
@@ -313,7 +313,7 @@ static bool ring_empty(const struct ring *r)
 	return __atomic_load_n(r->producer_pos, __ATOMIC_ACQUIRE) == __atomic_load_n(r->consumer_pos, __ATOMIC_RELAXED);
 }
 
-/* One epoll wait: 0, or -errno for a failure other than EINTR. */
+/* One epoll wait: 0, or -errno for a failure other than EINTR. Which fd woke it does not matter: the caller looks at the ring and the stop flag. */
 static int wait_events(const struct ring *r, int timeout_ms)
 {
 	struct epoll_event ev[2];
