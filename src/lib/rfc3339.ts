@@ -2,10 +2,15 @@
 // per request, and the string build was a visible share of the agent's CPU under load.
 let cachedSecond = Number.NaN;
 let cachedPrefix = '';
+// And the last string made: both sides of a local call, and records of the same millisecond,
+// share one string (the store then reads its time back once: see parseTime).
+let lastMs = Number.NaN;
+let lastText = '';
 
 /** RFC 3339 in UTC with milliseconds (`2026-01-02T03:04:05.678Z`), same as Date#toISOString. */
 export function rfc3339(ms: number): string {
   const t = Math.floor(ms);
+  if (t === lastMs) return lastText;
   const second = Math.floor(t / 1000);
   if (second !== cachedSecond) {
     const iso = new Date(second * 1000).toISOString();
@@ -14,5 +19,7 @@ export function rfc3339(ms: number): string {
     cachedPrefix = iso.slice(0, 20);
   }
   const milli = t - second * 1000;
-  return `${cachedPrefix}${milli < 10 ? '00' : milli < 100 ? '0' : ''}${milli}Z`;
+  lastMs = t;
+  lastText = `${cachedPrefix}${milli < 10 ? '00' : milli < 100 ? '0' : ''}${milli}Z`;
+  return lastText;
 }

@@ -102,4 +102,14 @@ describe('parseTime', () => {
     assert.equal(parseTime('garbage'), null);
     assert.equal(parseTime('2026-01-15T12:00:05.000+02:00'), Date.UTC(2026, 0, 15, 10, 0, 5));
   });
+
+  it('reads the same text twice in a row alike, and what follows it afresh', () => {
+    const text = '2026-01-15T12:00:05.123Z';
+    assert.equal(parseTime(text), Date.UTC(2026, 0, 15, 12, 0, 5, 123));
+    assert.equal(parseTime(`2026-01-15T12:00:05.${'123'}Z`), Date.UTC(2026, 0, 15, 12, 0, 5, 123));
+    assert.equal(parseTime('2026-01-15T12:00:05.12Z'), Date.UTC(2026, 0, 15, 12, 0, 5, 120));
+    assert.equal(parseTime('2026-01-15T12:00:05.123'), Date.parse('2026-01-15T12:00:05.123'));
+    assert.equal(parseTime('2026-13-15T12:00:05.123Z'), null);
+    assert.equal(parseTime(text), Date.UTC(2026, 0, 15, 12, 0, 5, 123));
+  });
 });

@@ -24,10 +24,19 @@ export function insertSql(table: string, columns: readonly string[]): string {
   return `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`;
 }
 
+/** The last text parseUtcFast read, and its result: consecutive records often share a time (rfc3339). */
+let lastText: unknown = null;
+let lastMs = Number.NaN;
+
 /** Epoch ms of an RFC 3339 time, or null when it does not parse. */
 export function parseTime(text: string): number | null {
+  if (text === lastText) return lastMs;
   const fast = parseUtcFast(text);
-  if (!Number.isNaN(fast)) return fast;
+  if (!Number.isNaN(fast)) {
+    lastText = text;
+    lastMs = fast;
+    return fast;
+  }
   const ms = Date.parse(text);
   return Number.isFinite(ms) ? ms : null;
 }
