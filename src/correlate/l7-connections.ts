@@ -8,7 +8,7 @@ import { TcpStream, type StreamSink } from './tcp-stream.js';
 import { ExpiringMap } from '../lib/expiring-map.js';
 import { http1SenderRole, isHttp1, streamProtocol } from './l7-protocols.js';
 import { Http1StreamParser, ProtocolStreamParser, type ParsedExchange, type StreamParser } from './stream-parser.js';
-import { protocolL7Exchange, type ExchangeIdentity } from './protocol-record.js';
+import { protocolL7Exchange, withIdentity, type ExchangeIdentity } from './protocol-record.js';
 import { DnsDatagrams } from './dns-datagrams.js';
 import type { L7Tally, L7TallyKey } from '../decode/generated/l7.js';
 import { talliedExchanges, talliedProtocol, type TalliedExchange } from './tallied-exchange.js';
@@ -547,7 +547,7 @@ export class L7Connections {
     this.#onExchange(exchange);
     if (conn.peerCookie !== 0 && conn.side === 'server') {
       this.stats.exchangesMirrored++;
-      this.#onExchange({ ...exchange, ...this.#peerIdentity(conn) });
+      this.#onExchange(withIdentity(exchange, this.#peerIdentity(conn)));
     }
   }
 

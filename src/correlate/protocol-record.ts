@@ -7,6 +7,29 @@ import { NO_HEADERS, type L7Exchange, type L7ProtocolName } from './l7-exchange.
 export type ExchangeIdentity = Pick<L7Exchange,
   'side' | 'pid' | 'comm' | 'exe' | 'serviceName' | 'peerService' | 'family' | 'localAddr' | 'localPort' | 'remoteAddr' | 'remotePort' | 'socketCookie' | 'tls'>;
 
+/**
+ * The exchange as another socket saw it (a server socket's local client): a copy carrying
+ * `identity`. What `{ ...exchange, ...identity }` makes, without copying property by property
+ * through a second spread (once per mirrored exchange).
+ */
+export function withIdentity(exchange: L7Exchange, identity: ExchangeIdentity): L7Exchange {
+  const copy = { ...exchange };
+  copy.side = identity.side;
+  copy.pid = identity.pid;
+  copy.comm = identity.comm;
+  copy.exe = identity.exe;
+  copy.serviceName = identity.serviceName;
+  copy.peerService = identity.peerService;
+  copy.family = identity.family;
+  copy.localAddr = identity.localAddr;
+  copy.localPort = identity.localPort;
+  copy.remoteAddr = identity.remoteAddr;
+  copy.remotePort = identity.remotePort;
+  copy.socketCookie = identity.socketCookie;
+  if ('tls' in identity) copy.tls = identity.tls;
+  return copy;
+}
+
 const text = (v: Attributes[string] | undefined): string | null => (typeof v === 'string' ? v : null);
 const count = (v: Attributes[string] | undefined): number => (typeof v === 'number' ? v : 0);
 
