@@ -13,15 +13,10 @@ import { RpcMetrics } from './rpc-metrics.js';
 import { isProtocolError, toProtocolSpanRecord } from './protocol-span-record.js';
 import { DEFAULT_BUCKET_MS, DEFAULT_WINDOW_MS, ServiceStats, type ServiceStat } from './service-stats.js';
 import { pathTallyKey } from '../correlate/tally-key.js';
+import { LearnedHashes } from './learned-hashes.js';
 
 /** Learned kernel hashes (route, or operation and table) kept at most; past it they are relearned. */
 const MAX_LEARNED = 16384;
-
-interface Learned {
-  route: string | null;
-  operation: string | null;
-  resource: string | null;
-}
 
 export interface L7TelemetryOptions {
   /** Records kept for /api/v1/requests. Default 10,000. */
@@ -67,7 +62,7 @@ export class L7Telemetry {
   readonly #subscribers = new Set<(span: SpanRecord) => void>();
   readonly #tallySubscribers = new Set<(span: SpanRecord) => void>();
   /** Service + kernel hash -> what the parsed exchanges with that hash were (for kernel tallies). */
-  #learned = new Map<string, Learned>();
+  readonly #learned = new LearnedHashes(MAX_LEARNED);
   readonly #onSubscriberError: ((error: unknown) => void) | undefined;
 
   constructor(registry: MetricRegistry, options: L7TelemetryOptions = {}) {
@@ -130,7 +125,7 @@ export class L7Telemetry {
       return;
     }
     const route = this.routes.route(x.serviceName, x.target);
-    if (x.target !== null) this.#learn(`${x.serviceName}\0${pathTallyKey(x.target)}`, route, null, null);
+    if (x.target !== null) this.#learned.learn(x.serviceName, pathTallyKey(x.target), route, null, null);
     const edge = graphEdge(x, this.#isLocal);
     const error = isErrorExchange(x.side, x.status);
     this.#metrics.record(x, route, edge);
@@ -148,7 +143,7 @@ export class L7Telemetry {
    */
   recordTally(x: L7Exchange, count: number): void {
     if (!(count > 0)) return;
-    const learned = x.tallyKey === undefined ? undefined : this.#learned.get(`${x.serviceName}\0${x.tallyKey}`);
+    const learned = x.tallyKey === undefined ? undefined : this.#learned.get(x.serviceName, x.tallyKey);
     const edge = graphEdge(x, this.#isLocal);
     if (x.protocol === 'http') {
       const error = isErrorExchange(x.side, x.status);
@@ -180,16 +175,9 @@ export class L7Telemetry {
     }
   }
 
-  #learn(key: string, route: string | null, operation: string | null, resource: string | null): void {
-    const known = this.#learned.get(key);
-    if (known !== undefined && known.route === route && known.operation === operation && known.resource === resource) return;
-    if (this.#learned.size >= MAX_LEARNED) this.#learned = new Map();
-    this.#learned.set(key, { route, operation, resource });
-  }
-
   /** Databases, caches, messaging, DNS, gRPC: the same windows and graph, their own metrics and records. */
   #recordProtocol(x: L7Exchange): void {
-    if (x.tallyKey !== undefined) this.#learn(`${x.serviceName}\0${x.tallyKey}`, null, x.operation, x.resource);
+    if (x.tallyKey !== undefined) this.#learned.learn(x.serviceName, x.tallyKey, null, x.operation, x.resource);
     const edge = graphEdge(x, this.#isLocal);
     const error = isProtocolError(x);
     if (x.protocol === 'grpc') this.#rpcMetrics.record(x);
