@@ -161,7 +161,7 @@ export class L7Connections {
    * has been read too. Parsing that lags seconds behind capture (a saturated host) finds most
    * connections closed, and their exchanges no longer wait for an owner that cannot come.
    */
-  #waiting: Waiting[] = [];
+  readonly #waiting: Waiting[] = [];
   readonly #ownerWaitNs: number;
   /**
    * Cookie -> when TCP reported it closed, for connections not parsed at that moment. Close events
@@ -348,19 +348,22 @@ export class L7Connections {
   }
 
   #releaseWaiting(nowNs: number, all: boolean): void {
-    if (this.#waiting.length === 0) return;
-    const still: Waiting[] = [];
+    const waiting = this.#waiting;
+    if (waiting.length === 0) return;
     // A connection's entries are in order with rising deadlines and one owner, so if one stays,
-    // every later one of the same connection stays too: order is kept without checking.
-    for (const w of this.#waiting) {
+    // every later one of the same connection stays too: order is kept without checking. Those
+    // that stay move up in place (a new array per sweep was garbage proportional to the wait).
+    let kept = 0;
+    for (let i = 0; i < waiting.length; i++) {
+      const w = waiting[i]!;
       if (all || nowNs >= w.deadlineNs || this.#ownerOf(w.conn) !== undefined) {
         w.conn.waiting--;
         this.#deliver(w.conn, w.ex);
       } else {
-        still.push(w);
+        waiting[kept++] = w;
       }
     }
-    this.#waiting = still;
+    waiting.length = kept;
   }
 
   /** Owner not known, and its open event could still be on its way (see #waiting). */
