@@ -467,7 +467,7 @@ describe('HTTP capture: real servers and clients, exact exchanges', () => {
         assert.equal(e.requestBytes, tr.request + tr.upload);
         assert.equal(e.responseBodyBytes, `received ${MIB}\n`.length);
         assert.equal(e.responseBytes, tr.header + tr.download);
-        assert.equal(e.requestHeaders.expect, undefined);
+        assert.equal(e.requestHeaders.expect ?? null, null);
       }
     });
 

@@ -1,6 +1,5 @@
 import type { L7Segment } from '../decode/l7-events.js';
 import { formatAddress, AF_INET, AF_INET6 } from '../decode/ip-address.js';
-import { HTTP1_SELECTED_HEADERS, type Http1Headers } from '../protocols/http1/types.js';
 import type { MonotonicClock } from './clock.js';
 import type { FlowCorrelator } from './flow-correlator.js';
 import { NO_HEADERS, type L7Exchange, type L7ProtocolName } from './l7-exchange.js';
@@ -586,8 +585,10 @@ export class L7Connections {
         responseBytes: ex.responseBytes,
         requestBodyBytes: req?.bodyBytes ?? 0,
         responseBodyBytes: res?.bodyBytes ?? 0,
-        requestHeaders: req ? presentHeaders(req.headers) : NO_HEADERS,
-        responseHeaders: res ? presentHeaders(res.headers) : NO_HEADERS,
+        // The parser's records, as they are: a new object per message without the absent ones
+        // cost more than everything else here, and only Host and User-Agent are read.
+        requestHeaders: req ? req.headers : NO_HEADERS,
+        responseHeaders: res ? res.headers : NO_HEADERS,
         upgraded: ex.upgraded,
         problem: ex.problem,
         operation: null,
@@ -609,16 +610,4 @@ export class L7Connections {
     const owner = clientCookie === undefined ? undefined : this.#flows.ownerOf(clientCookie);
     return owner ? this.#flows.serviceOf(owner.pid, owner.comm, null) : null;
   }
-}
-
-/** The headers that were present; one shared empty object when none was (most responses). Runs per message: no entries array. */
-function presentHeaders(headers: Http1Headers): Readonly<Record<string, string>> {
-  let out: Record<string, string> | null = null;
-  for (const name of HTTP1_SELECTED_HEADERS) {
-    const value = headers[name];
-    if (value === null) continue;
-    out ??= {};
-    out[name] = value;
-  }
-  return out ?? NO_HEADERS;
 }

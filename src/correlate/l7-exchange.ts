@@ -41,9 +41,13 @@ export interface L7Exchange {
   responseBytes: number;
   requestBodyBytes: number;
   responseBodyBytes: number;
-  /** Selected request/response headers, lower-case names; secrets already redacted by the parser. */
-  requestHeaders: Readonly<Record<string, string>>;
-  responseHeaders: Readonly<Record<string, string>>;
+  /**
+   * Selected request/response headers, lower-case names; secrets already redacted by the parser.
+   * A header that was not sent is null or absent (HTTP/1 hands over the parser's own record,
+   * which names every selected header).
+   */
+  requestHeaders: Readonly<Record<string, string | null>>;
+  responseHeaders: Readonly<Record<string, string | null>>;
   /** A 101 Switching Protocols (e.g. websocket): the stream is no longer parsed after it. */
   upgraded: boolean;
   problem: null | 'truncated' | 'no-response' | 'unparsable' | 'connection-closed';
@@ -67,4 +71,4 @@ export interface L7Exchange {
 }
 
 /** The headers of a side that has none (every non-HTTP exchange): one shared, frozen object. */
-export const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
+export const NO_HEADERS: Readonly<Record<string, string | null>> = Object.freeze({});

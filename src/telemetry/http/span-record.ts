@@ -102,8 +102,8 @@ export function hostWithoutPort(host: string): string {
 
 // Date#toISOString costs ~0.5 µs; records arrive in time order, so the part up to the second
 // is reused and only the milliseconds are formatted per record.
-function serverAddress(hostHeader: string | undefined, fallback: string): string {
-  if (hostHeader === undefined || hostHeader === '') return fallback;
+function serverAddress(hostHeader: string | null | undefined, fallback: string): string {
+  if (hostHeader === undefined || hostHeader === null || hostHeader === '') return fallback;
   const host = hostWithoutPort(hostHeader);
   return host === '' ? fallback : host;
 }
