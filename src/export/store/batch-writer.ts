@@ -1,6 +1,6 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { endpointLabel } from '../../telemetry/service-graph.js';
-import { spanEdge } from './graph-rules.js';
+import { writeSpanEdge } from './graph-rules.js';
 import { binOf, encodeSparse, quantilesEncoded } from './histogram.js';
 import {
   FLOW_COLUMNS, flowParams, insertSql, parseTime, PROCESS_EVENT_COLUMNS, processEventParams, SPAN_COLUMNS, spanParams,
@@ -193,15 +193,7 @@ function rollSpan(acc: RollupAccumulator, s: StoreSpan, startMs: number): void {
   STATUS_KEY[2] = s.status ?? '';
   COUNT[0] = w;
   acc.add(STATUS, startMs, STATUS_KEY, COUNT, -1, w);
-  const edge = spanEdge(s);
-  if (edge !== null && edge.client !== '' && edge.server !== '') {
-    EDGE_KEY[0] = edge.client;
-    EDGE_KEY[1] = edge.server;
-    EDGE_KEY[2] = edge.protocol;
-    EDGE_KEY[3] = edge.clientLocal ? 1 : 0;
-    EDGE_KEY[4] = edge.serverLocal ? 1 : 0;
-    acc.add(EDGE, startMs, EDGE_KEY, RED, bin, w, duration);
-  }
+  if (writeSpanEdge(s, EDGE_KEY) && EDGE_KEY[0] !== '' && EDGE_KEY[1] !== '') acc.add(EDGE, startMs, EDGE_KEY, RED, bin, w, duration);
 }
 
 /** A flow counted without a row (past the flow-row budget): into the rollups only. False when its end did not parse. */

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { INTERNET, isPrivateAddress, NodeKinds, protocolNodeKind, spanEdge } from './graph-rules.js';
+import { INTERNET, isPrivateAddress, NodeKinds, protocolNodeKind, spanEdge, writeSpanEdge } from './graph-rules.js';
 import { testSpan, T0 } from './test-records.js';
 
 describe('graph rules', () => {
@@ -19,6 +19,13 @@ describe('graph rules', () => {
   ];
   for (const c of edges) {
     it(`edge: ${c.name}`, () => assert.deepEqual(spanEdge(c.span), c.want));
+    it(`edge as a rollup key: ${c.name}`, () => {
+      const key: (string | number)[] = ['x', 'x', 'x', 9, 9];
+      const written = writeSpanEdge(c.span, key);
+      assert.equal(written, c.want !== null);
+      assert.deepEqual(key, c.want === null ? ['x', 'x', 'x', 9, 9]
+        : [c.want.client, c.want.server, c.want.protocol, c.want.clientLocal ? 1 : 0, c.want.serverLocal ? 1 : 0]);
+    });
   }
 
   const addresses: { addr: string; private: boolean }[] = [

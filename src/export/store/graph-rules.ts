@@ -1,5 +1,6 @@
 import { endpointLabel } from '../../telemetry/service-graph.js';
 import type { StoreSpan } from './records.js';
+import type { KeyValue } from './rollup-kinds.js';
 
 export type NodeKind = 'service' | 'database' | 'cache' | 'broker' | 'external';
 
@@ -54,20 +55,36 @@ export interface EdgeKey {
  *   a bounded set worth seeing) and `internet` otherwise; its ephemeral port is left out;
  * - server side with a known client: none, that client's own span counts it.
  */
-export function spanEdge(span: Pick<StoreSpan, 'side' | 'service_name' | 'peer_service' | 'remote_addr' | 'remote_port' | 'protocol'>): EdgeKey | null {
+export function spanEdge(span: EdgeSpan): EdgeKey | null {
+  const key: KeyValue[] = ['', '', '', 0, 0];
+  if (!writeSpanEdge(span, key)) return null;
+  return { client: key[0] as string, server: key[1] as string, protocol: key[2] as string, clientLocal: key[3] === 1, serverLocal: key[4] === 1 };
+}
+
+type EdgeSpan = Pick<StoreSpan, 'side' | 'service_name' | 'peer_service' | 'remote_addr' | 'remote_port' | 'protocol'>;
+
+/**
+ * spanEdge's answer written into `out` as a rollup key (client, server, protocol, clientLocal
+ * and serverLocal as 1 or 0), for the store's rollups: no object per span. False, with `out`
+ * untouched, when the span is counted on no edge.
+ */
+export function writeSpanEdge(span: EdgeSpan, out: KeyValue[]): boolean {
   if (span.side === 'client') {
     const known = span.peer_service !== null && span.peer_service !== '';
-    return {
-      client: span.service_name,
-      server: known ? span.peer_service as string : endpointLabel(span.remote_addr, span.remote_port),
-      protocol: span.protocol,
-      clientLocal: true,
-      serverLocal: known,
-    };
+    out[0] = span.service_name;
+    out[1] = known ? span.peer_service as string : endpointLabel(span.remote_addr, span.remote_port);
+    out[2] = span.protocol;
+    out[3] = 1;
+    out[4] = known ? 1 : 0;
+    return true;
   }
-  if (span.peer_service !== null && span.peer_service !== '') return null;
-  const client = isPrivateAddress(span.remote_addr) ? span.remote_addr : INTERNET;
-  return { client, server: span.service_name, protocol: span.protocol, clientLocal: false, serverLocal: true };
+  if (span.peer_service !== null && span.peer_service !== '') return false;
+  out[0] = isPrivateAddress(span.remote_addr) ? span.remote_addr : INTERNET;
+  out[1] = span.service_name;
+  out[2] = span.protocol;
+  out[3] = 0;
+  out[4] = 1;
+  return true;
 }
 
 interface NodeFacts {
