@@ -21,7 +21,7 @@ import { CorruptDatabaseError, describeError, isCorruption, isStorageFailure } f
 import { checkIntegrityInBackground } from './integrity-check.js';
 import { HOUR_MS, rollupKeepMs } from './window.js';
 import {
-  BATCH_ROWS, COARSE_ROLLUP_INTERVAL_MS, DEFAULT_BUFFER_CAPACITY, DEFAULT_MAX_BYTES, DEFAULT_MEMORY_MAX_BYTES,
+  BATCH_ROWS, COARSE_ROLLUP_INTERVAL_MS, DEFAULT_BUFFER_CAPACITY, DEFAULT_FLUSH_INTERVAL_MS, DEFAULT_MAX_BYTES, DEFAULT_MEMORY_MAX_BYTES,
   DEFAULT_RETENTION_MS, DEFAULT_ROLLUP_INTERVAL_MS, DELETE_ROWS, ROLLUP_ROWS, WARNINGS_KEPT,
   type IdMarks, type SqliteStoreOptions, type StoreStats,
 } from './store-settings.js';
@@ -96,7 +96,7 @@ export class SqliteStore {
     this.#now = options.now ?? Date.now;
     this.#buffer = new RecordBuffer(options.bufferCapacity ?? DEFAULT_BUFFER_CAPACITY);
     this.#sliceBudgetMs = options.sliceBudgetMs ?? 50;
-    this.#flushIntervalMs = options.flushIntervalMs ?? 200;
+    this.#flushIntervalMs = options.flushIntervalMs ?? DEFAULT_FLUSH_INTERVAL_MS;
     this.#quietIntervalMs = options.quietIntervalMs ?? 5000;
     this.#runSlice = options.runSlice ?? ((work) => work());
     this.#retentionIntervalMs = options.retentionIntervalMs ?? 2000;
