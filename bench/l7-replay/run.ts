@@ -91,7 +91,8 @@ async function main(): Promise<number> {
   }
   if (full.decodeProblems > 0) console.error(`bench: ${full.decodeProblems} records did not decode`);
   const summary = summarize(results, recording.requests);
-  console.log(`\nreplay medians of ${o.rounds} rounds: ${full.exchanges} exchanges parsed, ${full.tallied} tallied, ${full.flows} flows\n`);
+  const flags = process.execArgv.join(' ') || '(none)';
+  console.log(`\nreplay medians of ${o.rounds} rounds (node flags: ${flags}): ${full.exchanges} exchanges parsed, ${full.tallied} tallied, ${full.flows} flows\n`);
   console.log(textTable([
     ['stage', 'cpu ms', 'ns/exchange', 'added ns/exchange', 'added ns/request', 'ratio to decode'],
     ...summary.map((s) => [s.stage, s.cpuMs.toFixed(1), s.nsPerExchange.toFixed(0), s.addedNsPerExchange.toFixed(0), s.addedNsPerRequest.toFixed(1), s.ratioToDecode.toFixed(2)]),
@@ -99,7 +100,7 @@ async function main(): Promise<number> {
   const path = writeResultsFile('l7-replay', startedAt, {
     bench: 'l7-replay',
     startedAt: startedAt.toISOString(),
-    host: { kernel: release(), cpus: cpus().length, node: process.version },
+    host: { kernel: release(), cpus: cpus().length, node: process.version, nodeFlags: process.execArgv },
     options: o,
     recording: {
       seconds: recording.seconds, requests: recording.requests, l7Records, flowRecords, batches: recording.batches.length, tallyDrains: recording.tallies.length },
