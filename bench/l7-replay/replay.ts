@@ -59,9 +59,9 @@ export function replay(recording: Recording, stage: Stage): ReplayResult {
   clock.nowNs = recording.startNs;
   const wallMs = (): number => clock.toWallMs(clock.nowNs);
   const result: ReplayResult = { stage, cpuMs: 0, records: 0, exchanges: 0, tallied: 0, flows: 0, decodeProblems: 0 };
-  const dir = mkdtempSync(join(tmpdir(), 'sonde-replay-'));
+  const dir = includes(stage, 'store') ? mkdtempSync(join(tmpdir(), 'sonde-replay-')) : null;
 
-  const store = includes(stage, 'store')
+  const store = dir !== null
     ? SqliteStore.open({
       path: join(dir, 'sonde.db'),
       maxSpanRowsPerSecond: defaults.store.maxSpanRowsPerSecond,
@@ -160,6 +160,6 @@ export function replay(recording: Recording, stage: Stage): ReplayResult {
   const used = process.cpuUsage(before);
   result.cpuMs = (used.user + used.system) / 1000;
   store?.close();
-  rmSync(dir, { recursive: true, force: true });
+  if (dir !== null) rmSync(dir, { recursive: true, force: true });
   return result;
 }

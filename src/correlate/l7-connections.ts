@@ -585,8 +585,8 @@ export class L7Connections {
         responseBytes: ex.responseBytes,
         requestBodyBytes: req?.bodyBytes ?? 0,
         responseBodyBytes: res?.bodyBytes ?? 0,
-        // The parser's records, as they are: a new object per message without the absent ones
-        // cost more than everything else here, and only Host and User-Agent are read.
+        // The parser's records, as they are: a copy per message without the absent headers was
+        // ~3% of the replayed pipeline (bench/l7-replay), and only Host and User-Agent are read.
         requestHeaders: req ? req.headers : NO_HEADERS,
         responseHeaders: res ? res.headers : NO_HEADERS,
         upgraded: ex.upgraded,
