@@ -38,6 +38,7 @@ describe('recording file', () => {
     ['another format', JSON.stringify({ format: 'x', recording: {} }), /not a sonde-l7-replay\/1 recording/],
     ['missing fields', JSON.stringify({ format: 'sonde-l7-replay/1', recording: { batches: [] } }), /missing/],
     ['an index that does not match its count', serializeRecording({ ...sample(), batches: [{ ...sample().batches[0]!, count: 3 }] }), /batch 0 is malformed/],
+    ['an unknown workload', serializeRecording({ ...sample(), workload: 'kafka' as never }), /unknown workload kafka/],
     ['an unknown ring', serializeRecording({ ...sample(), batches: [{ ...sample().batches[0]!, ring: 'tls' as never }] }), /batch 0 is malformed/],
   ] as const) {
     it(`refuses ${name}`, () => {

@@ -49,6 +49,7 @@ export function parseRecording(text: string, source = 'recording'): Recording {
     || typeof r.startNs !== 'number' || typeof r.endNs !== 'number' || typeof r.seconds !== 'number') {
     throw new Error(`${source}: missing batches, tallies, requests, seconds, startNs or endNs`);
   }
+  if (r.workload !== undefined && r.workload !== 'http' && r.workload !== 'redis') throw new Error(`${source}: unknown workload ${String(r.workload)}`);
   for (const [i, b] of r.batches.entries()) {
     if ((b.ring !== 'flow' && b.ring !== 'l7') || !(b.buffer instanceof ArrayBuffer) || !(b.index instanceof Uint32Array)
       || b.index.length !== b.count * 2 || typeof b.atNs !== 'number') {

@@ -10,24 +10,36 @@
  * To compare two builds on the very same traffic, record once and replay the file on each:
  * `--save rec.json` keeps the recording, `--load rec.json` replays it without recording.
  *
- * usage: node dist/bench/l7-replay/run.js [--seconds S (5)] [--rounds N (5)] [--save FILE | --load FILE]
+ * `--workload redis` records redis-server under redis-benchmark (SET/GET, 20 clients) instead:
+ * the RESP parser, and the kernel's Redis paths.
+ *
+ * usage: node dist/bench/l7-replay/run.js [--workload http|redis] [--seconds S (5)] [--rounds N (5)] [--save FILE | --load FILE]
  */
 import { cpus, release } from 'node:os';
 import { parseArgs } from 'node:util';
+import { spawnSync } from 'node:child_process';
 import { nginxUnavailable } from '../http/nginx.js';
 import { wrkUnavailable } from '../http/wrk.js';
 import { writeResultsFile } from '../results-file.js';
 import { textTable } from '../text-table.js';
-import { recordHttpTraffic, type Recording } from './recording.js';
+import { recordTraffic, WORKLOADS, type Recording, type Workload } from './recording.js';
 import { loadRecording, saveRecording } from './recording-file.js';
 import { replay, STAGES, type ReplayResult, type Stage } from './replay.js';
 import { summarize } from './summary.js';
 
-const USAGE = 'usage: node dist/bench/l7-replay/run.js [--seconds S (5)] [--rounds N (5)] [--save FILE | --load FILE]';
+function redisUnavailable(): string | null {
+  for (const tool of ['redis-server', 'redis-benchmark']) {
+    if (spawnSync(tool, ['--version'], { stdio: 'ignore' }).status !== 0) return `${tool} is not installed (Debian: apt-get install redis-server redis-tools)`;
+  }
+  return null;
+}
 
-function options(): { seconds: number; rounds: number; save: string | null; load: string | null } {
+const USAGE = 'usage: node dist/bench/l7-replay/run.js [--workload http|redis] [--seconds S (5)] [--rounds N (5)] [--save FILE | --load FILE]';
+
+function options(): { workload: Workload; seconds: number; rounds: number; save: string | null; load: string | null } {
   const { values } = parseArgs({
     options: {
+      workload: { type: 'string', default: 'http' },
       seconds: { type: 'string', default: '5' },
       rounds: { type: 'string', default: '5' },
       save: { type: 'string' },
@@ -44,7 +56,10 @@ function options(): { seconds: number; rounds: number; save: string | null; load
   if (!(seconds > 0)) throw new Error(`--seconds must be positive, got ${values.seconds}`);
   if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds must be a positive integer, got ${values.rounds}`);
   if (values.save !== undefined && values.load !== undefined) throw new Error('--save and --load exclude each other');
-  return { seconds, rounds, save: values.save ?? null, load: values.load ?? null };
+  const workload = WORKLOADS.find((w) => w === values.workload);
+  if (workload === undefined) throw new Error(`--workload must be one of ${WORKLOADS.join(', ')}, got ${values.workload}`);
+  if (values.load !== undefined && values.workload !== 'http') throw new Error('--workload is the recording\'s own with --load');
+  return { workload, seconds, rounds, save: values.save ?? null, load: values.load ?? null };
 }
 
 async function main(): Promise<number> {
@@ -55,7 +70,7 @@ async function main(): Promise<number> {
     recording = loadRecording(o.load);
     console.log(`loaded ${o.load}`);
   } else {
-    const missing = nginxUnavailable() ?? wrkUnavailable();
+    const missing = o.workload === 'http' ? nginxUnavailable() ?? wrkUnavailable() : redisUnavailable();
     if (missing !== null) {
       console.error(`bench: ${missing}`);
       return 2;
@@ -64,8 +79,8 @@ async function main(): Promise<number> {
       console.error('bench: recording loads BPF programs: run as root (or replay a file with --load)');
       return 2;
     }
-    console.log(`recording ${o.seconds} s of nginx under wrk...`);
-    recording = await recordHttpTraffic(o.seconds);
+    console.log(`recording ${o.seconds} s of ${o.workload === 'http' ? 'nginx under wrk' : 'redis-server under redis-benchmark'}...`);
+    recording = await recordTraffic(o.workload, o.seconds);
     if (o.save !== null) {
       saveRecording(o.save, recording);
       console.log(`saved ${o.save}`);
@@ -73,7 +88,7 @@ async function main(): Promise<number> {
   }
   const l7Records = recording.batches.filter((b) => b.ring === 'l7').reduce((n, b) => n + b.count, 0);
   const flowRecords = recording.batches.filter((b) => b.ring === 'flow').reduce((n, b) => n + b.count, 0);
-  console.log(`recorded ${recording.requests} requests: ${l7Records} L7 and ${flowRecords} flow records in ${recording.batches.length} batches, ${recording.tallies.length} tally drains`);
+  console.log(`recorded ${recording.requests} ${recording.workload ?? 'http'} requests: ${l7Records} L7 and ${flowRecords} flow records in ${recording.batches.length} batches, ${recording.tallies.length} tally drains`);
 
   // V8 compiles the hot paths during the first replays; those are not what this measures.
   replay(recording, 'store');
@@ -103,6 +118,7 @@ async function main(): Promise<number> {
     host: { kernel: release(), cpus: cpus().length, node: process.version, nodeFlags: process.execArgv },
     options: o,
     recording: {
+      workload: recording.workload ?? 'http',
       seconds: recording.seconds, requests: recording.requests, l7Records, flowRecords, batches: recording.batches.length, tallyDrains: recording.tallies.length },
     exchanges: full.exchanges,
     tallied: full.tallied,
