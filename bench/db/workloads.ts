@@ -3,7 +3,7 @@
  * redis-benchmark against redis-server, pgbench (TPC-B-like, simple protocol) against PostgreSQL.
  * Each reports operations issued and throughput as the client measured them.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { postgresBin } from '../../test/support/postgres.js';
 
@@ -35,16 +35,49 @@ export function parsePgbenchReport(text: string): { transactions: number; tps: n
   return { transactions: Number(tx[1]), tps: Number(tps[1]) };
 }
 
-export function runRedisBenchmark(port: number, requests: number, cpu: number | null): WorkloadResult {
+function redisBenchmarkCommand(port: number, requests: number, cpu: number | null): [string, string[]] {
   const args = ['-h', '127.0.0.1', '-p', String(port), '-n', String(requests), '-c', '20', '-t', 'set,get', '--csv'];
-  const r = cpu === null ? spawnSync('redis-benchmark', args, { encoding: 'utf8' }) : spawnSync('taskset', ['-c', String(cpu), 'redis-benchmark', ...args], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`redis-benchmark exited ${r.status}: ${r.stderr}`);
-  const rps = parseRedisBenchmarkCsv(r.stdout);
+  return cpu === null ? ['redis-benchmark', args] : ['taskset', ['-c', String(cpu), 'redis-benchmark', ...args]];
+}
+
+/** What `redis-benchmark -n requests -t set,get --csv` printed, as operations and their combined rate. */
+export function redisBenchmarkResult(csv: string, requests: number): WorkloadResult {
+  const rps = parseRedisBenchmarkCsv(csv);
   const set = rps.get('SET');
   const get = rps.get('GET');
-  if (set === undefined || get === undefined) throw new Error(`redis-benchmark printed no SET/GET rates: ${r.stdout}`);
+  if (set === undefined || get === undefined) throw new Error(`redis-benchmark printed no SET/GET rates: ${csv}`);
   // Both tests issue `requests` each; their combined rate is the harmonic combination.
   return { opsPerSecond: (2 * requests) / (requests / set + requests / get), operations: 2 * requests };
+}
+
+export function runRedisBenchmark(port: number, requests: number, cpu: number | null): WorkloadResult {
+  const [command, args] = redisBenchmarkCommand(port, requests, cpu);
+  const r = spawnSync(command, args, { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`redis-benchmark exited ${r.status}: ${r.stderr}`);
+  return redisBenchmarkResult(r.stdout, requests);
+}
+
+/** runRedisBenchmark that leaves the event loop running meanwhile (ring buffers drained on it). */
+export function runRedisBenchmarkAsync(port: number, requests: number, cpu: number | null): Promise<WorkloadResult> {
+  const [command, args] = redisBenchmarkCommand(port, requests, cpu);
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code !== 0) reject(new Error(`redis-benchmark exited ${code}: ${err}`));
+      else {
+        try {
+          resolve(redisBenchmarkResult(out, requests));
+        } catch (e) {
+          reject(e);
+        }
+      }
+    });
+  });
 }
 
 /** Statements per pgbench TPC-B transaction: BEGIN, 3 UPDATEs, SELECT, INSERT, END. */

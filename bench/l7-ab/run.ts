@@ -19,43 +19,11 @@ import { readCgroup2Mount } from '../../src/capture/doctor/system-facts.js';
 import { BpfObject } from '../../src/kernel/bpf-object.js';
 import { possibleCpus } from '../../src/kernel/cpus.js';
 import { bpfObjectPath } from '../../src/kernel/package-root.js';
-import { startRedis } from '../../test/support/redis.js';
-import { runRedisBenchmark } from '../db/workloads.js';
-import { startNginx } from '../http/nginx.js';
-import { runWrk } from '../http/wrk.js';
+import { LOAD_WORKLOADS, startLoadServer } from '../load-servers.js';
 import { geometricMeanRatio, nsPerRun, type AbRound } from './ratio.js';
 import { writeResultsFile } from '../results-file.js';
 
 const PROGRAMS = ['l7_egress', 'l7_ingress'] as const;
-const WORKLOADS = ['http', 'redis'] as const;
-type WorkloadName = (typeof WORKLOADS)[number];
-
-/** A server on CPU 0 and a load driven from CPU 1 for about `seconds`; `run` returns its rate. */
-interface Workload {
-  run(seconds: number): Promise<string>;
-  stop(): Promise<void>;
-}
-
-/** redis-benchmark's SET/GET rate on this VM without sonde, to size -n for a run of about `seconds`. */
-const REDIS_OPS_PER_SECOND = 80_000;
-
-async function startWorkload(name: WorkloadName): Promise<Workload> {
-  if (name === 'http') {
-    const nginx = await startNginx(0);
-    return {
-      run: async (seconds) => `${Math.round((await runWrk(`http://127.0.0.1:${nginx.port}/`, seconds, 1)).requestsPerSecond)} req/s`,
-      stop: () => nginx.stop(),
-    };
-  }
-  const redis = await startRedis();
-  spawnSync('taskset', ['-a', '-p', '-c', '0', String(redis.pid)]);
-  return {
-    // -n is per test (SET, then GET).
-    run: async (seconds) => `${Math.round(runRedisBenchmark(redis.port, Math.round((REDIS_OPS_PER_SECOND * seconds) / 2), 1).opsPerSecond)} ops/s`,
-    stop: () => redis.stop(),
-  };
-}
-
 interface ProgStats {
   ns: number;
   runs: number;
@@ -117,12 +85,12 @@ async function main(): Promise<number> {
   const seconds = Number(values.seconds);
   if (!Number.isInteger(rounds) || rounds < 2 || rounds % 2 !== 0) throw new Error(`--rounds must be an even number >= 2, got ${values.rounds}`);
   if (!(seconds > 0)) throw new Error(`--seconds must be positive, got ${values.seconds}`);
-  const workloadName = WORKLOADS.find((w) => w === values.workload);
-  if (workloadName === undefined) throw new Error(`--workload must be one of ${WORKLOADS.join(', ')}, got ${values.workload}`);
+  const workloadName = LOAD_WORKLOADS.find((w) => w === values.workload);
+  if (workloadName === undefined) throw new Error(`--workload must be one of ${LOAD_WORKLOADS.join(', ')}, got ${values.workload}`);
   const cgroup = readCgroup2Mount();
   if (cgroup === null) throw new Error('no cgroup v2 hierarchy mounted');
   const startedAt = new Date();
-  const workload = await startWorkload(workloadName);
+  const workload = await startLoadServer(workloadName);
   const results: AbRound[] = [];
   setStats(true);
   try {
@@ -132,7 +100,8 @@ async function main(): Promise<number> {
       const loaded = order.map((path) => attach(path, cgroup));
       try {
         const before = readStats();
-        const rate = await workload.run(seconds);
+        const run = await workload.drive(seconds);
+        const rate = `${Math.round(run.perSecond)} ${run.unit}`;
         const after = readStats();
         const [x, y] = loaded.map((l) => nsPerRun(before, after, l.ids)) as [number, number];
         const r: AbRound = first === 'a' ? { first, aNsPerRun: x, bNsPerRun: y } : { first, aNsPerRun: y, bNsPerRun: x };

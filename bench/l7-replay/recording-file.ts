@@ -3,6 +3,7 @@
  * once with --save, replay with --load on each). Binary fields travel as base64.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
+import { LOAD_WORKLOADS } from '../load-servers.js';
 import type { Recording } from './recording.js';
 
 const FORMAT = 'sonde-l7-replay/1';
@@ -49,7 +50,7 @@ export function parseRecording(text: string, source = 'recording'): Recording {
     || typeof r.startNs !== 'number' || typeof r.endNs !== 'number' || typeof r.seconds !== 'number') {
     throw new Error(`${source}: missing batches, tallies, requests, seconds, startNs or endNs`);
   }
-  if (r.workload !== undefined && r.workload !== 'http' && r.workload !== 'redis') throw new Error(`${source}: unknown workload ${String(r.workload)}`);
+  if (r.workload !== undefined && !LOAD_WORKLOADS.includes(r.workload)) throw new Error(`${source}: unknown workload ${String(r.workload)}`);
   for (const [i, b] of r.batches.entries()) {
     if ((b.ring !== 'flow' && b.ring !== 'l7') || !(b.buffer instanceof ArrayBuffer) || !(b.index instanceof Uint32Array)
       || b.index.length !== b.count * 2 || typeof b.atNs !== 'number') {

@@ -4,20 +4,16 @@
  * every tally drain. Replayed by replay.ts, it lets the user-space pipeline be measured without
  * the kernel, the workload or the scheduler in the numbers.
  */
-import { spawn, spawnSync } from 'node:child_process';
 import { FlowProbes } from '../../src/capture/flow-probes.js';
 import { L7Probes, type KernelTally } from '../../src/capture/l7-probes.js';
 import { defaultConfig } from '../../src/config/schema.js';
 import type { RawBatch } from '../../src/kernel/ring-buffer.js';
-import { startRedis } from '../../test/support/redis.js';
-import { startNginx } from '../http/nginx.js';
-import { runWrk } from '../http/wrk.js';
+import { startLoadServer, type LoadWorkload } from '../load-servers.js';
 
 export type Ring = 'flow' | 'l7';
 
-/** What drives the traffic: nginx under wrk (bench/http), or redis-server under redis-benchmark (bench/db). */
-export const WORKLOADS = ['http', 'redis'] as const;
-export type Workload = (typeof WORKLOADS)[number];
+/** What drives the traffic (bench/load-servers.ts): nginx under wrk, or redis-server under redis-benchmark. */
+export type Workload = LoadWorkload;
 
 export interface RecordedBatch {
   ring: Ring;
@@ -57,37 +53,6 @@ export function copyBatch(ring: Ring, batch: RawBatch, atNs: number): RecordedBa
 /** Tallies are drained as often as the agent drains them (L7Pipeline's TALLY_INTERVAL_MS). */
 const TALLY_INTERVAL_MS = 1000;
 
-interface Server {
-  /** Runs the client for about `seconds`; resolves to the requests it completed. */
-  drive(seconds: number): Promise<number>;
-  stop(): Promise<void>;
-}
-
-/** SET and GET operations redis-benchmark issues per second of recording (it has no duration option). */
-const REDIS_OPS_PER_SECOND = 40_000;
-
-async function startServer(workload: Workload): Promise<Server> {
-  if (workload === 'http') {
-    const nginx = await startNginx(0);
-    return {
-      drive: async (seconds) => (await runWrk(`http://127.0.0.1:${nginx.port}/`, seconds, 1)).requests,
-      stop: () => nginx.stop(),
-    };
-  }
-  const redis = await startRedis();
-  spawnSync('taskset', ['-a', '-p', '-c', '0', String(redis.pid)]);
-  return {
-    // Not spawnSync: the ring buffers are drained on this thread meanwhile.
-    drive: (seconds) => new Promise((resolve, reject) => {
-      const n = Math.round((REDIS_OPS_PER_SECOND * seconds) / 2);
-      const client = spawn('taskset', ['-c', '1', 'redis-benchmark', '-h', '127.0.0.1', '-p', String(redis.port), '-n', String(n), '-c', '20', '-t', 'set,get', '-q'], { stdio: 'ignore' });
-      client.on('error', reject);
-      client.on('exit', (code) => (code === 0 ? resolve(2 * n) : reject(new Error(`redis-benchmark exited ${code}`))));
-    }),
-    stop: () => redis.stop(),
-  };
-}
-
 /**
  * The workload for about `seconds` (the server on CPU 0, its client on CPU 1), with sonde's flow
  * and L7 probes loaded as `sonde up` loads them by default (TLS off: nothing here speaks it).
@@ -96,7 +61,7 @@ export async function recordTraffic(workload: Workload, seconds: number): Promis
   const defaults = defaultConfig();
   const batches: RecordedBatch[] = [];
   const tallies: RecordedTallies[] = [];
-  const server = await startServer(workload);
+  const server = await startLoadServer(workload);
   let flows: FlowProbes | null = null;
   let l7: L7Probes | null = null;
   let timer: NodeJS.Timeout | null = null;
@@ -118,7 +83,7 @@ export async function recordTraffic(workload: Workload, seconds: number): Promis
     const probes = l7;
     timer = setInterval(() => tallies.push({ atNs: monotonicNs(), entries: probes.drainTallies(false) }), TALLY_INTERVAL_MS);
     const startNs = monotonicNs();
-    const requests = await server.drive(seconds);
+    const { requests } = await server.drive(seconds);
     // The last segments and closes are still on their way (drain intervals), and the last tallies.
     await new Promise((resolve) => setTimeout(resolve, 300));
     tallies.push({ atNs: monotonicNs(), entries: probes.drainTallies(true) });

@@ -22,7 +22,8 @@ import { nginxUnavailable } from '../http/nginx.js';
 import { wrkUnavailable } from '../http/wrk.js';
 import { writeResultsFile } from '../results-file.js';
 import { textTable } from '../text-table.js';
-import { recordTraffic, WORKLOADS, type Recording, type Workload } from './recording.js';
+import { recordTraffic, type Recording, type Workload } from './recording.js';
+import { LOAD_WORKLOADS } from '../load-servers.js';
 import { loadRecording, saveRecording } from './recording-file.js';
 import { replay, STAGES, type ReplayResult, type Stage } from './replay.js';
 import { summarize } from './summary.js';
@@ -56,8 +57,8 @@ function options(): { workload: Workload; seconds: number; rounds: number; save:
   if (!(seconds > 0)) throw new Error(`--seconds must be positive, got ${values.seconds}`);
   if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds must be a positive integer, got ${values.rounds}`);
   if (values.save !== undefined && values.load !== undefined) throw new Error('--save and --load exclude each other');
-  const workload = WORKLOADS.find((w) => w === values.workload);
-  if (workload === undefined) throw new Error(`--workload must be one of ${WORKLOADS.join(', ')}, got ${values.workload}`);
+  const workload = LOAD_WORKLOADS.find((w) => w === values.workload);
+  if (workload === undefined) throw new Error(`--workload must be one of ${LOAD_WORKLOADS.join(', ')}, got ${values.workload}`);
   if (values.load !== undefined && values.workload !== 'http') throw new Error('--workload is the recording\'s own with --load');
   return { workload, seconds, rounds, save: values.save ?? null, load: values.load ?? null };
 }
