@@ -6,7 +6,9 @@
  * A thread at SCHED_IDLE on CPUs the workload saturates gets almost no time, so it could not
  * even reach the point where it goes back to the normal class: the API once stalled for the
  * whole of a 10 s load. A watchdog thread therefore brings the watched thread back to
- * SCHED_OTHER once it has been idle-class for longer than a limit.
+ * SCHED_OTHER once it has been idle-class for longer than a limit, and its companions with it:
+ * node's helper threads, which the watched thread waits for inside garbage collection. Left at
+ * SCHED_IDLE, a starved helper held the promoted thread on a futex for up to 2.8 s.
  */
 /* SCHED_IDLE is a GNU extension in <sched.h>. */
 #define _GNU_SOURCE
@@ -25,6 +27,11 @@ static _Atomic int64_t watchdog_limit_ns;
 static _Atomic uint64_t promotions;
 static pid_t watched_tid;
 static bool watchdog_started;
+
+#define MAX_COMPANIONS 64
+/* Written by the watched thread only; the watchdog reads companion_count first (acquire). */
+static pid_t companions[MAX_COMPANIONS];
+static _Atomic int companion_count;
 
 static int64_t monotonic_ns(void)
 {
@@ -74,9 +81,15 @@ static void *watchdog_main(void *arg)
 			nanosleep(&nap, NULL);
 			continue;
 		}
-		/* The exchange fails if the thread left (0) or started another slice meanwhile. */
-		if (atomic_compare_exchange_strong(&idle_since_ns, &since, 0) && set_class(watched_tid, false) == 0)
+		/* The exchange fails if the thread left (0) or entered SCHED_IDLE again meanwhile. */
+		if (atomic_compare_exchange_strong(&idle_since_ns, &since, 0) && set_class(watched_tid, false) == 0) {
+			int n = atomic_load_explicit(&companion_count, memory_order_acquire);
+
+			/* A companion that exited since fails with ESRCH: nothing to do for it. */
+			for (int i = 0; i < n; i++)
+				set_class(companions[i], false);
 			atomic_fetch_add(&promotions, 1);
+		}
 	}
 	return NULL;
 }
@@ -165,6 +178,44 @@ static napi_value idle_watchdog(napi_env env, napi_callback_info info)
 	return sonde_undefined(env);
 }
 
+/*
+ * watchdogCompanions(tids): threads of this process the watchdog puts back at SCHED_OTHER along
+ * with the watched thread (replacing the previous list; at most 64).
+ */
+static napi_value watchdog_companions(napi_env env, napi_callback_info info)
+{
+	uint32_t len;
+	bool is_array = false;
+	SONDE_ARGS(1);
+
+	if (argc < 1 || napi_is_array(env, argv[0], &is_array) != napi_ok || !is_array) {
+		sonde_throw_type(env, "watchdogCompanions(tids: number[])");
+		return NULL;
+	}
+	if (napi_get_array_length(env, argv[0], &len) != napi_ok)
+		return NULL;
+	if (len > MAX_COMPANIONS) {
+		sonde_throw_type(env, "watchdogCompanions: at most 64 threads");
+		return NULL;
+	}
+	/* Shrink first, so the watchdog never reads an entry being rewritten. */
+	atomic_store_explicit(&companion_count, 0, memory_order_release);
+	for (uint32_t i = 0; i < len; i++) {
+		napi_value v;
+		int64_t tid;
+
+		if (napi_get_element(env, argv[0], i, &v) != napi_ok || !sonde_arg_int64(env, v, &tid, "tid"))
+			return NULL;
+		if (tid <= 0 || tid > INT32_MAX) {
+			sonde_throw_type(env, "watchdogCompanions: a tid must be a positive thread id");
+			return NULL;
+		}
+		companions[i] = (pid_t)tid;
+	}
+	atomic_store_explicit(&companion_count, (int)len, memory_order_release);
+	return sonde_undefined(env);
+}
+
 /* idlePromotions(): how many times the watchdog brought the watched thread back. */
 static napi_value idle_promotions(napi_env env, napi_callback_info info)
 {
@@ -177,4 +228,5 @@ void sonde_init_sched(napi_env env, napi_value exports)
 	sonde_register(env, exports, "threadSetIdle", thread_set_idle);
 	sonde_register(env, exports, "idleWatchdog", idle_watchdog);
 	sonde_register(env, exports, "idlePromotions", idle_promotions);
+	sonde_register(env, exports, "watchdogCompanions", watchdog_companions);
 }

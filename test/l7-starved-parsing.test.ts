@@ -1,8 +1,8 @@
-// Kernel test: with every CPU kept busy by normal-class work, the agent's idle-class parser gets
+// Kernel test: with every CPU kept busy by normal-class work, the agent's idle-class thread gets
 // almost no CPU time. The agent must still answer /metrics while the load runs (the parse is cut
-// into slices, and a watchdog puts a slice waiting past 250 ms back at the normal class), and
-// still count every command once the load is over. Before slicing, one /metrics scrape waited
-// for the whole of a 10 s load.
+// into slices, and a watchdog puts the thread back at the normal class once it has missed its
+// beats for 250 ms), and still count every command once the load is over. Before slicing, one
+// /metrics scrape waited for the whole of a 10 s load.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { assessPrivileges } from '../capture/doctor/system-facts.js';
-import { helperThreads, IdleRunner, mayLeaveIdleClass } from './idle-parsing.js';
+import { helperThreads, IdleRest, mayLeaveIdleClass } from './idle-parsing.js';
 
 describe('mayLeaveIdleClass', () => {
   const cases: Array<{ name: string; uid: number; capEff: bigint | null; may: boolean }> = [
@@ -15,42 +15,105 @@ describe('mayLeaveIdleClass', () => {
   }
 });
 
-describe('IdleRunner', () => {
-  it('runs work through the idle switch while enabled', () => {
-    const calls: string[] = [];
-    const runner = new IdleRunner(true, (work) => { calls.push('idle'); work(); calls.push('back'); }, () => assert.fail('no error'));
-    runner.run(() => calls.push('work'));
-    assert.deepEqual(calls, ['idle', 'work', 'back']);
-  });
-  it('disabled: runs work directly', () => {
-    const calls: string[] = [];
-    new IdleRunner(false, () => assert.fail('no switch'), () => assert.fail('no error')).run(() => calls.push('work'));
-    assert.deepEqual(calls, ['work']);
-  });
-  it('a failed switch into idle: the work still runs, once, the error is said once, and idle is off after', () => {
-    const calls: string[] = [];
+describe('IdleRest', () => {
+  function harness(fail: (idle: boolean) => boolean = () => false) {
+    const switches: boolean[] = [];
+    const changes: boolean[] = [];
     const errors: string[] = [];
-    const runner = new IdleRunner(true, () => { throw new Error('sched_setscheduler: EPERM'); }, (e) => errors.push(e.message));
-    runner.run(() => calls.push('a'));
-    runner.run(() => calls.push('b'));
-    assert.deepEqual(calls, ['a', 'b']);
+    let promotions = 0;
+    let now = 0;
+    const rest = new IdleRest({
+      enabled: true,
+      setIdle: (idle) => {
+        if (fail(idle)) throw new Error('sched_setscheduler: EPERM');
+        switches.push(idle);
+      },
+      promotions: () => promotions,
+      onError: (e) => errors.push(e.message),
+      lateMs: 150,
+      onClassChange: (idle) => changes.push(idle),
+      now: () => (now += 50),
+    });
+    return { rest, switches, changes, errors, promote: () => promotions++, wait: (ms: number) => (now += ms) };
+  }
+
+  it('each beat enters SCHED_IDLE (restarting the watchdog\'s clock); quiet goes back once; helpers hear of moves only', () => {
+    const { rest, switches, changes, errors } = harness();
+    rest.beat();
+    rest.beat();
+    rest.quiet();
+    rest.quiet();
+    rest.beat();
+    rest.stop();
+    assert.deepEqual(switches, [true, true, false, true, false]);
+    assert.deepEqual(changes, [true, false, true, false]);
+    assert.deepEqual(errors, []);
+  });
+  it('a late beat (the thread got a sliver of CPU, enough to keep the watchdog away): a turn at the normal class', () => {
+    const { rest, switches, changes, wait } = harness();
+    rest.beat();
+    rest.beat();
+    wait(200);
+    rest.beat(); // 250 ms after the one before
+    rest.beat();
+    assert.deepEqual(switches, [true, true, false, true]);
+    assert.deepEqual(changes, [true, false, true]);
+    assert.equal(rest.lateBeats, 1);
+  });
+  it('the first beat after quiet is never late', () => {
+    const { rest, switches, wait } = harness();
+    rest.beat();
+    rest.quiet();
+    wait(10_000);
+    rest.beat();
+    assert.deepEqual(switches, [true, false, true]);
+    assert.equal(rest.lateBeats, 0);
+  });
+  it('quiet before any beat: nothing to undo', () => {
+    const { rest, switches } = harness();
+    rest.quiet();
+    assert.deepEqual(switches, []);
+  });
+  it('after a watchdog promotion, the next beat leaves the thread at the normal class; the one after re-enters', () => {
+    const { rest, switches, changes, promote } = harness();
+    rest.beat();
+    promote();
+    rest.beat(); // the starved thread's turn
+    rest.quiet(); // already at the normal class
+    rest.beat();
+    assert.deepEqual(switches, [true, true]);
+    assert.deepEqual(changes, [true, false, true]);
+  });
+  it('disabled (no CAP_SYS_NICE): never switches', () => {
+    const switches: boolean[] = [];
+    const rest = new IdleRest({ enabled: false, setIdle: (idle) => switches.push(idle), promotions: () => 0, onError: () => assert.fail('no error'), lateMs: 150, onClassChange: () => assert.fail('no change') });
+    rest.beat();
+    rest.quiet();
+    rest.stop();
+    assert.deepEqual(switches, []);
+    assert.equal(rest.enabled, false);
+  });
+  it('a failed switch: said once, the thread is put back at the normal class, no more switches', () => {
+    let failing = false;
+    const { rest, switches, changes, errors } = harness((idle) => failing && idle);
+    rest.beat();
+    failing = true;
+    rest.beat();
+    rest.beat();
+    rest.quiet();
+    assert.deepEqual(switches, [true, false]);
+    assert.deepEqual(changes, [true, false]);
     assert.equal(errors.length, 1);
     assert.match(errors[0] ?? '', /l7\.parse_priority: idle stopped.*EPERM/);
-    assert.equal(runner.enabled, false);
+    assert.equal(rest.enabled, false);
   });
-  it('work that throws: the error reaches the caller, idle stays on, the thread is switched back', () => {
-    const calls: string[] = [];
-    const runner = new IdleRunner(true, (work) => { calls.push('idle'); try { work(); } finally { calls.push('back'); } }, () => assert.fail('not a switch error'));
-    assert.throws(() => runner.run(() => { throw new Error('parser bug'); }), /parser bug/);
-    assert.deepEqual(calls, ['idle', 'back']);
-    assert.equal(runner.enabled, true);
-  });
-  it('a failed switch back: the work ran once and is not repeated', () => {
-    const calls: string[] = [];
-    const runner = new IdleRunner(true, (work) => { work(); throw new Error('back failed'); }, () => {});
-    runner.run(() => calls.push('a'));
-    assert.deepEqual(calls, ['a']);
-    assert.equal(runner.enabled, false);
+  it('stop: back at the normal class for good', () => {
+    const { rest, switches } = harness();
+    rest.beat();
+    rest.stop();
+    rest.beat();
+    assert.deepEqual(switches, [true, false]);
+    assert.equal(rest.enabled, false);
   });
 });
 

@@ -12,48 +12,138 @@ export function mayLeaveIdleClass(p: Privileges): boolean {
 }
 
 /**
- * Runs L7 work (batch parsing, sweeps) at SCHED_IDLE when enabled. If a switch fails, it says so
- * once and runs everything at the normal class from then on; work whose switch into SCHED_IDLE
- * failed still runs.
+ * Keeps the agent's thread at SCHED_IDLE while L7 capture is active, for all it does then
+ * (parsing, flows, timers, the API): it uses only CPU time the workload leaves idle and never
+ * preempts it (docs/resources.md). The pipeline calls beat() for each sweep tick while batches or
+ * closes keep coming (every 50 ms), and quiet() once they stopped: a quiet thread sleeps at the
+ * normal class, so an idle agent costs the watchdog nothing.
+ *
+ * Each beat enters SCHED_IDLE again, which restarts the watchdog's clock (thread-class.ts): a
+ * thread that misses beats for the watchdog's limit is starved, and the watchdog puts it at the
+ * normal class. The beat after such a promotion leaves it there, so the starved thread gets one
+ * beat's time at the normal class (its backlog, the API) before it goes back to SCHED_IDLE.
+ * A beat that comes `lateMs` after the one before does the same by itself: an idle-class thread
+ * still gets a sliver of CPU (its weight is 3 against 1024 at nice 0), enough to beat now and
+ * then and so keep the watchdog away, but not to get anything done.
+ *
+ * onClassChange hears of each move between the classes (not of each beat): node's helper threads
+ * follow them, since the thread waits for them inside garbage collection.
+ *
+ * If a switch fails, it says so once and leaves the thread at the normal class from then on.
  */
-export class IdleRunner {
-  #enabled: boolean;
-  readonly #atIdle: (work: () => void) => void;
-  readonly #onError: (err: Error) => void;
+export interface IdleRestOptions {
+  enabled: boolean;
+  /** Puts this thread at SCHED_IDLE (true) or SCHED_OTHER (false); throws when it cannot. */
+  setIdle: (idle: boolean) => void;
+  /** The watchdog's promotions so far. */
+  promotions: () => number;
+  onError: (err: Error) => void;
+  /** A beat this long after the one before finds the thread starved. */
+  lateMs: number;
+  onClassChange?: (idle: boolean) => void;
+  /** A monotonic clock in ms. */
+  now?: () => number;
+}
 
-  constructor(enabled: boolean, atIdle: (work: () => void) => void, onError: (err: Error) => void) {
-    this.#enabled = enabled;
-    this.#atIdle = atIdle;
-    this.#onError = onError;
+export class IdleRest {
+  #enabled: boolean;
+  readonly #setIdle: (idle: boolean) => void;
+  readonly #promotions: () => number;
+  readonly #onError: (err: Error) => void;
+  readonly #lateMs: number;
+  readonly #now: () => number;
+  readonly #onClassChange: (idle: boolean) => void;
+  #seenPromotions: number;
+  #atIdle = false;
+  #lastBeat: number | null = null;
+  #lateBeats = 0;
+
+  constructor(options: IdleRestOptions) {
+    this.#enabled = options.enabled;
+    this.#setIdle = options.setIdle;
+    this.#promotions = options.promotions;
+    this.#onError = options.onError;
+    this.#lateMs = options.lateMs;
+    this.#now = options.now ?? (() => performance.now());
+    this.#onClassChange = options.onClassChange ?? (() => {});
+    this.#seenPromotions = options.enabled ? options.promotions() : 0;
   }
 
+  /** Beats that came late and took the thread to the normal class for a turn. */
+  get lateBeats(): number {
+    return this.#lateBeats;
+  }
+
+  /** SCHED_IDLE is in use (it was asked for and no switch failed). */
   get enabled(): boolean {
     return this.#enabled;
   }
 
-  run(work: () => void): void {
-    if (!this.#enabled) {
-      work();
+  /**
+   * Active: enters SCHED_IDLE (again), unless the thread was starved since the last beat (the
+   * watchdog promoted it, or this beat is late): then this beat's time is its turn at the normal
+   * class.
+   */
+  beat(): void {
+    if (!this.#enabled) return;
+    const now = this.#now();
+    const late = this.#lastBeat !== null && now - this.#lastBeat > this.#lateMs;
+    this.#lastBeat = now;
+    const promotions = this.#promotions();
+    if (promotions !== this.#seenPromotions) {
+      // The watchdog moved the thread (and the helpers) already.
+      this.#seenPromotions = promotions;
+      this.#toNormal(false);
       return;
     }
-    let started = false;
-    let workFailed = false;
+    if (late && this.#atIdle) {
+      this.#lateBeats++;
+      this.#toNormal(true);
+      return;
+    }
+    if (!this.#switch(true)) return;
+    if (!this.#atIdle) {
+      this.#atIdle = true;
+      this.#onClassChange(true);
+    }
+  }
+
+  /** Nothing to do for a while: back to the normal class, where the watchdog does not time it. */
+  quiet(): void {
+    this.#lastBeat = null;
+    if (this.#enabled && this.#atIdle) this.#toNormal(true);
+  }
+
+  #toNormal(switchThread: boolean): void {
+    const wasIdle = this.#atIdle;
+    this.#atIdle = false;
+    if (switchThread) this.#switch(false);
+    if (wasIdle) this.#onClassChange(false);
+  }
+
+  /** quiet(), for good. */
+  stop(): void {
+    this.quiet();
+    this.#enabled = false;
+  }
+
+  #switch(idle: boolean): boolean {
     try {
-      this.#atIdle(() => {
-        started = true;
-        try {
-          work();
-        } catch (err) {
-          workFailed = true;
-          throw err;
-        }
-      });
+      this.#setIdle(idle);
+      return true;
     } catch (err) {
-      // The work's own error is the caller's; only a failed switch turns idle parsing off.
-      if (workFailed) throw err;
       this.#enabled = false;
-      this.#onError(new Error(`l7.parse_priority: idle stopped, parsing at the normal class: ${(err as Error).message}`));
-      if (!started) work();
+      if (this.#atIdle) this.#onClassChange(false);
+      this.#atIdle = false;
+      this.#onError(new Error(`l7.parse_priority: idle stopped, the agent runs at the normal class: ${(err as Error).message}`));
+      if (idle) {
+        try {
+          this.#setIdle(false);
+        } catch {
+          // Still at the normal class, most likely: the switch into SCHED_IDLE is what failed.
+        }
+      }
+      return false;
     }
   }
 }

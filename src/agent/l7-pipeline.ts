@@ -10,8 +10,8 @@ import { TlsPlaintext } from '../correlate/tls-plaintext.js';
 import type { DecodeProblem } from '../decode/batch.js';
 import { decodeL7Batch, type L7Event } from '../decode/l7-events.js';
 import { BoundedQueue } from '../lib/bounded-queue.js';
-import { atIdleClass, idlePromotions, startIdleWatchdog } from '../kernel/thread-class.js';
-import { IdleRunner, mayLeaveIdleClass } from './idle-parsing.js';
+import { idlePromotions, setOwnThreadIdle, setThreadIdle, setWatchdogCompanions, startIdleWatchdog } from '../kernel/thread-class.js';
+import { helperThreads, IdleRest, mayLeaveIdleClass, ownThreads } from './idle-parsing.js';
 import { SlicedBatches } from './sliced-batches.js';
 import { readPrivileges } from '../capture/doctor/system-facts.js';
 
@@ -29,8 +29,11 @@ export interface L7PipelineOptions {
   /** One capture for a connection between two local processes (L7ProbeOptions.mirrorLocalPeers, default true). */
   mirrorLocalPeers?: boolean;
   /**
-   * Parse each batch with this thread at SCHED_IDLE (config l7.parse_priority: idle). Needs
-   * CAP_SYS_NICE to come back; without it, parsing stays at the normal class and onError says so.
+   * Keep this thread at SCHED_IDLE while batches or closes keep coming (config l7.parse_priority:
+   * idle): all its work, flows and the API included, then runs on CPU time the workload leaves,
+   * and the watchdog brings it back to the normal class when the workload starves it
+   * (idle-parsing.ts). Needs CAP_SYS_NICE to come back; without it, the thread stays at the
+   * normal class and onError says so. stop() puts it back at the normal class.
    */
   parseAtIdle?: boolean;
   /**
@@ -61,8 +64,15 @@ const SWEEP_QUIET_INTERVAL_MS = 1000;
 const TALLY_INTERVAL_MS = 1000;
 /** Wall time one parse slice may take before the event loop's turn. */
 const PARSE_SLICE_MS = 10;
-/** Longest time the thread stays at SCHED_IDLE before the watchdog brings it back. */
+/**
+ * Longest time the thread may miss its beats (one per fast sweep, SWEEP_INTERVAL_MS) at
+ * SCHED_IDLE before the watchdog brings it back.
+ */
 const IDLE_WATCHDOG_MS = 250;
+/** A beat this long after the one before (three sweep intervals) finds the thread starved. */
+const IDLE_LATE_BEAT_MS = 150;
+/** The watchdog's companions hold at most this many threads (native/sched.c). */
+const MAX_HELPERS = 64;
 
 /**
  * capture (cgroup_skb, TLS uprobes) -> decode -> queue "l7-segments" -> TLS plaintext tied to
@@ -94,12 +104,12 @@ export class L7Pipeline {
   readonly segmentsPerSecond: number | null;
   /** The last batch was cut short: segments still wait in the ring (a backlog). */
   #behind = false;
-  readonly #idle: IdleRunner;
+  readonly #idle: IdleRest;
   readonly #batches: SlicedBatches;
   /** The watchdog runs (it started with idle parsing, and stays if parsing falls back). */
   readonly #watchdog: boolean;
 
-  private constructor(probes: L7Probes, queue: BoundedQueue<L7Event>, connections: L7Connections, tlsPlaintext: TlsPlaintext, tls: TlsDiscovery | null, unsubscribe: () => void, problems: ReadonlyMap<DecodeProblem, number>, clock: MonotonicClock, idle: IdleRunner, batches: SlicedBatches, options: L7PipelineOptions) {
+  private constructor(probes: L7Probes, queue: BoundedQueue<L7Event>, connections: L7Connections, tlsPlaintext: TlsPlaintext, tls: TlsDiscovery | null, unsubscribe: () => void, problems: ReadonlyMap<DecodeProblem, number>, clock: MonotonicClock, idle: IdleRest, batches: SlicedBatches, options: L7PipelineOptions) {
     this.probes = probes;
     this.queue = queue;
     this.connections = connections;
@@ -122,7 +132,7 @@ export class L7Pipeline {
         options.onError?.(err);
       }
     };
-    this.#sweepNow = () => (connections.pending === 0 ? sweep() : idle.run(sweep));
+    this.#sweepNow = sweep;
     this.#onTally = options.onTally;
     this.#onError = options.onError;
     this.segmentsPerSecond = options.maxSegmentsPerSecond > 0 ? options.maxSegmentsPerSecond : null;
@@ -133,7 +143,10 @@ export class L7Pipeline {
   /** Segments arrived or a connection closed: sweeps are due every SWEEP_INTERVAL_MS for a while. */
   #noteActivity(): void {
     this.#active = true;
-    if (!this.#sweepFast) this.#armSweep(true);
+    if (!this.#sweepFast) {
+      this.#idle.beat();
+      this.#armSweep(true);
+    }
   }
 
   #armSweep(fast: boolean): void {
@@ -151,11 +164,14 @@ export class L7Pipeline {
     if (this.#active) {
       this.#active = false;
       this.#quietSweeps = 0;
+      this.#idle.beat();
       this.#armSweep(true);
     } else if (++this.#quietSweeps < SWEEP_QUIET_SWEEPS) {
+      this.#idle.beat();
       this.#armSweep(true);
-    } else if (this.connections.pending > 0) {
-      this.#armSweep(false);
+    } else {
+      this.#idle.quiet();
+      if (this.connections.pending > 0) this.#armSweep(false);
     }
   }
 
@@ -206,9 +222,46 @@ export class L7Pipeline {
         options.onError?.(new Error(`l7.parse_priority: idle needs its watchdog thread, parsing at the normal class: ${(err as Error).message}`));
       }
     }
-    const idle = new IdleRunner(idleWanted, atIdleClass, (e) => options.onError?.(e));
+    // Node's helper threads (GC, compiler, libuv pool) work mostly for the parsing, and this
+    // thread waits for them inside garbage collection: they move with it, and the watchdog
+    // promotes them with it.
+    let helpers: number[] = [];
+    if (idleWanted) {
+      try {
+        helpers = helperThreads(process.pid, ownThreads()).slice(0, MAX_HELPERS);
+        setWatchdogCompanions(helpers);
+      } catch (err) {
+        helpers = [];
+        options.onError?.(new Error(`l7.parse_priority: node's helper threads stay at the normal class: ${(err as Error).message}`));
+      }
+    }
+    const idle = new IdleRest({
+      enabled: idleWanted,
+      setIdle: setOwnThreadIdle,
+      promotions: idlePromotions,
+      onError: (e) => options.onError?.(e),
+      lateMs: IDLE_LATE_BEAT_MS,
+      onClassChange: (atIdle) => {
+        try {
+          for (const tid of helpers) setThreadIdle(tid, atIdle);
+        } catch (err) {
+          // One that cannot move: none moves from now on, and all stay at the normal class.
+          const moved = helpers;
+          helpers = [];
+          setWatchdogCompanions([]);
+          for (const tid of moved) {
+            try {
+              setThreadIdle(tid, false);
+            } catch {
+              // Gone, or as stuck as the first.
+            }
+          }
+          options.onError?.(new Error(`l7.parse_priority: node's helper threads stay at the normal class: ${(err as Error).message}`));
+        }
+      },
+    });
     const batches = new SlicedBatches({
-      runSlice: (work) => idle.run(work),
+      runSlice: (work) => work(),
       sliceMs: PARSE_SLICE_MS,
       onError: (err) => options.onError?.(err),
       handle: (batch, from, to) => {
@@ -258,17 +311,9 @@ export class L7Pipeline {
     return pipeline;
   }
 
-  /** Whether L7 work runs at SCHED_IDLE now (it falls back to the normal class on a failed switch). */
+  /** Whether this thread works at SCHED_IDLE (it falls back to the normal class on a failed switch). */
   get parsesAtIdle(): boolean {
     return this.#idle.enabled;
-  }
-
-  /**
-   * Runs other deferrable work of this thread the way L7 parsing runs (at SCHED_IDLE, under the
-   * same watchdog, when parse_priority is idle): the store's writes.
-   */
-  runAsParsing(work: () => void): void {
-    this.#idle.run(work);
   }
 
   /** Parse slices run so far (sliced-batches.ts). */
@@ -276,9 +321,9 @@ export class L7Pipeline {
     return this.#batches.slices;
   }
 
-  /** Times the watchdog ended an idle-class slice that waited too long for CPU time. */
+  /** Times the thread, starved at SCHED_IDLE, was given a turn at the normal class (watchdog or late beat). */
   get parsePromotions(): number {
-    return this.#watchdog ? idlePromotions() : 0;
+    return this.#watchdog ? idlePromotions() + this.#idle.lateBeats : 0;
   }
 
   /** TCP reported this connection closed (from the flow probes). */
@@ -289,6 +334,8 @@ export class L7Pipeline {
 
   stop(): void {
     this.#stopped = true;
+    // The last flushes are not left to idle CPU time.
+    this.#idle.stop();
     if (this.#sweepTimer !== null) clearTimeout(this.#sweepTimer);
     clearInterval(this.#tallyTimer);
     this.#unsubscribe();

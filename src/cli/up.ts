@@ -4,8 +4,6 @@ import { L7Pipeline } from '../agent/l7-pipeline.js';
 import { L7Probes, type LoadedL7Probes } from '../capture/l7-probes.js';
 import { registerSelfMetrics } from '../agent/self-metrics.js';
 import { isOwnTraffic, type AgentEndpoints } from '../agent/own-traffic.js';
-import { helperThreads, ownThreads } from '../agent/idle-parsing.js';
-import { setThreadIdle } from '../kernel/thread-class.js';
 import type { SondeConfig } from '../config/schema.js';
 import { Logger } from '../lib/logger.js';
 import { createApiServer } from '../server/api-server.js';
@@ -47,8 +45,6 @@ export async function runUp(config: SondeConfig): Promise<number> {
     maxSpanRowsPerSecond: config.store.maxSpanRowsPerSecond,
     maxFlowRowsPerSecond: config.store.maxFlowRowsPerSecond,
     logger: { warn: (m) => log.warn(m), info: (m) => log.info(m) },
-    // Records can wait: written like L7 parsing runs (at SCHED_IDLE by default), never preempting the workload.
-    runSlice: (work) => (l7 === null ? work() : l7.runAsParsing(work)),
   });
   const registry = new MetricRegistry({ maxSeriesPerMetric: config.metrics.maxSeriesPerMetric, onCollectHookError: (e) => log.warn(`metrics: ${(e as Error).message}`) });
   const recent = new RecentFlows(config.flows.recentLimit);
@@ -146,14 +142,6 @@ export async function runUp(config: SondeConfig): Promise<number> {
         // Flows still work without cgroup_skb: say what is lost and keep going.
         l7Problem = `L7 capture unavailable: ${(err as Error).message}`;
         log.warn(`${l7Problem} — TCP flows and metrics still run`);
-      }
-    }
-    if (l7?.parsesAtIdle === true) {
-      // Node's helper threads (GC, compiler, libuv pool) work mostly for the parsing: idle too.
-      try {
-        for (const tid of helperThreads(process.pid, ownThreads())) setThreadIdle(tid);
-      } catch (err) {
-        log.warn(`l7.parse_priority: node's helper threads stay at the normal class: ${(err as Error).message}`);
       }
     }
     const correlator = pipeline.correlator;

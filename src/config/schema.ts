@@ -45,9 +45,10 @@ export interface L7Config {
    */
   maxSegmentsPerSecond: number;
   /**
-   * Scheduling class of L7 parsing: `idle` parses on CPU time the workload leaves idle (Linux
-   * SCHED_IDLE, for each batch), so a busy host keeps its CPU and the kernel tallies what is not
-   * parsed; `normal` competes with the workload for CPU like any process.
+   * Scheduling class of the agent's work while L7 traffic flows: `idle` runs parsing, flows and
+   * the API on CPU time the workload leaves idle (Linux SCHED_IDLE), so a busy host keeps its CPU
+   * and the kernel tallies what is not parsed; `normal` competes with the workload for CPU like
+   * any process.
    */
   parsePriority: L7ParsePriority;
   /** Sustained records/s past which records (never metrics) are sampled. */

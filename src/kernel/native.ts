@@ -47,6 +47,7 @@ export interface NativeAddon {
   threadSetIdle(idle: boolean, tid?: number): void;
   idleWatchdog(limitMs: number): void;
   idlePromotions(): number;
+  watchdogCompanions(tids: number[]): void;
 }
 
 let loaded: NativeAddon | undefined;

@@ -1,34 +1,38 @@
 import { native } from './native.js';
 
 /**
- * Runs `work` with the calling thread at SCHED_IDLE, then puts it back at SCHED_OTHER: the work
- * then only uses CPU time nothing else wants, and never preempts the workload. Linux schedules
- * threads, so this is the agent's main thread only, for the time of `work`. Throws (BpfError,
- * op sched_setscheduler) when a switch fails; leaving SCHED_IDLE needs CAP_SYS_NICE.
+ * Puts the calling thread at SCHED_IDLE (or, with `idle` false, back at SCHED_OTHER). Linux
+ * schedules threads, so this is the agent's main thread only. Entering SCHED_IDLE again restarts
+ * the watchdog's clock (startIdleWatchdog). Throws (BpfError, op sched_setscheduler) when a
+ * switch fails; leaving SCHED_IDLE needs CAP_SYS_NICE.
  */
-export function atIdleClass<T>(work: () => T): T {
-  const addon = native();
-  addon.threadSetIdle(true);
-  try {
-    return work();
-  } finally {
-    addon.threadSetIdle(false);
-  }
+export function setOwnThreadIdle(idle: boolean): void {
+  native().threadSetIdle(idle);
 }
 
-/** Puts another thread of this process at SCHED_IDLE for good. */
-export function setThreadIdle(tid: number): void {
-  native().threadSetIdle(true, tid);
+/** Puts another thread of this process at SCHED_IDLE (or, with `idle` false, back at SCHED_OTHER). */
+export function setThreadIdle(tid: number, idle = true): void {
+  native().threadSetIdle(idle, tid);
 }
 
 /**
- * From now on, the calling thread is put back at SCHED_OTHER whenever it has been at SCHED_IDLE
- * (through atIdleClass) for longer than `limitMs`: on CPUs the workload saturates, an idle-class
- * thread gets almost no time and would otherwise hold up everything else it runs (timers, the
- * API) until the load ends. A native thread named sonde-watchdog does it.
+ * From now on, the calling thread is put back at SCHED_OTHER whenever `limitMs` have passed since
+ * it last entered SCHED_IDLE (setOwnThreadIdle(true)) and it is still there: a thread that enters
+ * it again every so often (idle-parsing.ts) is then one the workload starved. On CPUs the
+ * workload saturates, an idle-class thread gets almost no time and would otherwise hold up
+ * everything it runs (flows, timers, the API) until the load ends. A native thread named
+ * sonde-watchdog does it.
  */
 export function startIdleWatchdog(limitMs: number): void {
   native().idleWatchdog(limitMs);
+}
+
+/**
+ * Threads the watchdog puts back at SCHED_OTHER along with the watched one (node's helper threads:
+ * the main thread waits for them inside garbage collection). At most 64; replaces the last list.
+ */
+export function setWatchdogCompanions(tids: readonly number[]): void {
+  native().watchdogCompanions([...tids]);
 }
 
 /** How many times the watchdog brought the thread back to the normal class. */

@@ -110,7 +110,7 @@ describe('SqliteStore: writing', () => {
     store.close();
   });
 
-  it('runs its timer-driven writes through runSlice (sonde up: at SCHED_IDLE)', async () => {
+  it('runs its timer-driven writes through runSlice', async () => {
     let allowed = false;
     let slices = 0;
     const { store } = open(':memory:', {

@@ -62,10 +62,7 @@ export interface SqliteStoreOptions {
   sliceBudgetMs?: number;
   /** Start the write and retention timers (tests turn them off and call flush() and runRetention()). */
   timers?: boolean;
-  /**
-   * Runs each timer-driven write slice (`sonde up`: at SCHED_IDLE when L7 parsing runs there, so
-   * writing records never preempts the workload). Default: directly.
-   */
+  /** Runs each timer-driven write slice (tests count and hold them). Default: directly. */
   runSlice?: (work: () => void) => void;
   /** Wall clock for retention. */
   now?: () => number;
