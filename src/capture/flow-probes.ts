@@ -5,6 +5,7 @@ import type { RawBatch, RingBuffer } from '../kernel/ring-buffer.js';
 import { FLOW_STATS_SIZE, readFlowStats, type FlowStats } from '../decode/generated/flows.js';
 import { sumPerCpuStats } from './per-cpu-stats.js';
 import { CaptureError, explainBpfFailure } from './capture-error.js';
+import { retryInterruptedLoad } from './load-retry.js';
 
 /**
  * How often the ring buffer is drained. The BPF side submits without waking us (until a quarter
@@ -50,10 +51,15 @@ export class FlowProbes {
     this.degraded = degraded;
   }
 
+  /** Loads and attaches; a load a signal interrupted (EAGAIN from the verifier) is tried again. */
   static start(options: FlowProbeOptions): FlowProbes {
     if (!existsSync('/sys/kernel/btf/vmlinux')) {
       throw new CaptureError('TCP flows need kernel BTF (/sys/kernel/btf/vmlinux is missing: a kernel built with CONFIG_DEBUG_INFO_BTF=y)');
     }
+    return retryInterruptedLoad(() => FlowProbes.#start(options));
+  }
+
+  static #start(options: FlowProbeOptions): FlowProbes {
     let object: BpfObject;
     try {
       object = BpfObject.open(bpfObjectPath('flows'));

@@ -7,13 +7,10 @@ import { L7_STATS_SIZE, readL7Stats, readL7Tally, readL7TallyKey, type L7Stats, 
 import { readCgroup2Mount } from './doctor/system-facts.js';
 import { sumPerCpuStats } from './per-cpu-stats.js';
 import { CaptureError, explainBpfFailure } from './capture-error.js';
-import { BpfError } from '../kernel/errors.js';
+import { retryInterruptedLoad, retryInterruptedLoadAsync } from './load-retry.js';
 
 /** Largest per-segment capture the BPF program supports (SONDE_L7_MAX_CAPTURE). */
 export const MAX_CAPTURE_BYTES = 4096;
-
-/** Loads interrupted by a signal (EAGAIN) are tried this many times in all. */
-const LOAD_ATTEMPTS = 5;
 
 /** Records are exchanges, not connections: drain often enough that latency stays low. */
 const DRAIN_INTERVAL_MS = 20;
@@ -87,7 +84,7 @@ export class L7Probes {
    * in `tlsUnavailable`.
    */
   static start(options: L7ProbeOptions): L7Probes {
-    return L7Probes.#withFallback(options, (tls, unavailable) => L7Probes.#retrying(() => {
+    return L7Probes.#withFallback(options, (tls, unavailable) => retryInterruptedLoad(() => {
       const loading = L7Probes.#open(options, tls);
       try {
         loading.object.load();
@@ -104,18 +101,16 @@ export class L7Probes {
    * agent can load its flow probes meanwhile; attach once the parser is there to take batches.
    */
   static async loadAsync(options: Omit<L7ProbeOptions, 'onBatch'>): Promise<LoadedL7Probes> {
-    const load = async (tls: boolean): Promise<OpenedL7Object> => {
-      for (let attempt = 1; ; attempt++) {
-        const loading = L7Probes.#open(options, tls);
-        try {
-          await loading.object.loadAsync();
-          return loading;
-        } catch (err) {
-          loading.object.close();
-          if (attempt >= LOAD_ATTEMPTS || !(err instanceof BpfError) || err.code !== 'EAGAIN') throw explainBpfFailure(L7Probes.#what(tls), err);
-        }
+    const load = (tls: boolean): Promise<OpenedL7Object> => retryInterruptedLoadAsync(async () => {
+      const loading = L7Probes.#open(options, tls);
+      try {
+        await loading.object.loadAsync();
+        return loading;
+      } catch (err) {
+        loading.object.close();
+        throw explainBpfFailure(L7Probes.#what(tls), err);
       }
-    };
+    });
     if (options.tls !== true) return load(false);
     try {
       return await load(true);
@@ -136,21 +131,6 @@ export class L7Probes {
       return start(true, null);
     } catch (err) {
       return start(false, err instanceof Error ? err.message : String(err));
-    }
-  }
-
-  /**
-   * The verifier gives up with EAGAIN when a signal arrives while it works (tens of ms for the
-   * socket programs): a signal is no reason to lose L7 capture, so the load is tried again.
-   */
-  static #retrying(start: () => L7Probes): L7Probes {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return start();
-      } catch (err) {
-        const cause = err instanceof CaptureError ? err.cause : undefined;
-        if (attempt >= LOAD_ATTEMPTS || !(cause instanceof BpfError) || cause.code !== 'EAGAIN') throw err;
-      }
     }
   }
 
