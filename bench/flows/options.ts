@@ -9,10 +9,15 @@ export interface BenchOptions {
    * running agent has paid that once. Benches that take it apply it to every condition alike.
    */
   warmup: number;
+  /** Load connections kept open (wrk -c), where the bench takes --connections. */
+  connections?: number;
 }
 
-/** --rounds, --seconds and --warmup for a bench's runner (shared by bench/flows and bench/http). */
-export function benchOptions(spec: { rounds: number; seconds: number; usage: string; wholeSeconds?: boolean; takesWarmup?: boolean; args?: string[] }): BenchOptions {
+/**
+ * --rounds, --seconds and --warmup for a bench's runner (shared by bench/flows and bench/http),
+ * and --connections where `takesConnections` gives its default.
+ */
+export function benchOptions(spec: { rounds: number; seconds: number; usage: string; wholeSeconds?: boolean; takesWarmup?: boolean; takesConnections?: number; args?: string[] }): BenchOptions {
   const { values } = parseArgs({
     ...(spec.args === undefined ? {} : { args: spec.args }),
     options: {
@@ -21,6 +26,7 @@ export function benchOptions(spec: { rounds: number; seconds: number; usage: str
       help: { type: 'boolean', default: false },
       // Only where the bench applies it: elsewhere --warmup is an unknown option, not a no-op.
       ...(spec.takesWarmup === true ? { warmup: { type: 'string' as const, default: '0' } } : {}),
+      ...(spec.takesConnections === undefined ? {} : { connections: { type: 'string' as const, default: String(spec.takesConnections) } }),
     },
   });
   if (values.help) {
@@ -37,5 +43,8 @@ export function benchOptions(spec: { rounds: number; seconds: number; usage: str
   if (spec.wholeSeconds === true ? !Number.isInteger(warmup) || warmup < 0 : !(warmup >= 0)) {
     throw new Error(`--warmup must be ${spec.wholeSeconds === true ? 'a whole number' : 'a number'} of seconds, 0 or more, got ${values.warmup}`);
   }
-  return { rounds, seconds, warmup };
+  if (spec.takesConnections === undefined) return { rounds, seconds, warmup };
+  const connections = Number(values.connections);
+  if (!Number.isInteger(connections) || connections < 1) throw new Error(`--connections must be a positive integer, got ${values.connections}`);
+  return { rounds, seconds, warmup, connections };
 }

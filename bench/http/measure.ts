@@ -173,6 +173,8 @@ export interface HttpMeasureContext {
   warmupSeconds: number;
   /** CPU for wrk, null when not pinning. */
   wrkCpu: number | null;
+  /** wrk's connections: 20 saturates nginx; 1 is a light, latency-bound load. */
+  connections: number;
   residentBpfProgIds: ReadonlySet<number>;
 }
 
@@ -188,7 +190,7 @@ export async function measure(condition: HttpCondition, ctx: HttpMeasureContext,
   let sondeView: SondeResult | null = null;
   try {
     if (ctx.warmupSeconds > 0) {
-      await runWrk(`http://127.0.0.1:${nginx.port}/`, ctx.warmupSeconds, ctx.wrkCpu);
+      await runWrk(`http://127.0.0.1:${nginx.port}/`, ctx.warmupSeconds, ctx.wrkCpu, ctx.connections);
       // The warm-up's records still being parsed must not land in the measured window's counts.
       if (attached.metricsUrl !== undefined) await settle(attached.metricsUrl);
     }
@@ -196,7 +198,7 @@ export async function measure(condition: HttpCondition, ctx: HttpMeasureContext,
     const [cpu0, t0] = [userProcessesCpuSeconds(), performance.now()];
     const metricsBefore = attached.metricsUrl === undefined ? null : await scrape(attached.metricsUrl);
     const sampleBefore = attached.metricsUrl === undefined ? await attached.sample() : null;
-    wrk = await runWrk(`http://127.0.0.1:${nginx.port}/`, seconds, ctx.wrkCpu);
+    wrk = await runWrk(`http://127.0.0.1:${nginx.port}/`, seconds, ctx.wrkCpu, ctx.connections);
     if (metricsBefore !== null) {
       const { series, settleMs } = await settle(attached.metricsUrl!);
       sondeView = sondeResult(metricsBefore, series, wrk, settleMs);

@@ -8,7 +8,10 @@
  * JSON but left out of the summary, and replaced by extra rounds, up to half again the rounds
  * asked for (so the defaults finish in about 9 minutes at worst).
  *
- * usage: node dist/bench/http/run.js [--rounds N] [--seconds S]
+ * With `--connections 1`, wrk keeps one connection: a light load that leaves a CPU idle, where
+ * what the agent costs shows in the workload's latency (p99) more than in its throughput.
+ *
+ * usage: node dist/bench/http/run.js [--rounds N] [--seconds S] [--connections C]
  */
 import { benchOptions, type BenchOptions } from '../flows/options.js';
 import { availableParallelism, cpus, loadavg, release } from 'node:os';
@@ -46,7 +49,8 @@ function options(): BenchOptions {
     seconds: 10,
     wholeSeconds: true,
     takesWarmup: true,
-    usage: 'usage: node dist/bench/http/run.js [--rounds N clean rounds wanted, at most 1.5N run (6)] [--seconds S per measurement, whole seconds (10)] [--warmup S of unmeasured load after each condition starts (0)]',
+    takesConnections: LOAD.connections,
+    usage: `usage: node dist/bench/http/run.js [--rounds N clean rounds wanted, at most 1.5N run (6)] [--seconds S per measurement, whole seconds (10)] [--warmup S of unmeasured load after each condition starts (0)] [--connections C kept open by wrk (${LOAD.connections}; 1 for a light load)]`,
   });
 }
 
@@ -76,7 +80,8 @@ async function main(): Promise<number> {
     console.error(`bench: BPF programs already loaded are taken as part of the host (stop them if they are someone's agent or test): ${resident.map((p) => p.name).join(', ')}`);
   }
   const nginx = await startNginx(pinned ? SERVER_CPU : null);
-  const ctx = { nginx, seconds: opts.seconds, warmupSeconds: opts.warmup, wrkCpu: pinned ? CLIENT_CPU : null, residentBpfProgIds: new Set(resident.map((p) => p.id)) };
+  const connections = opts.connections ?? LOAD.connections;
+  const ctx = { nginx, seconds: opts.seconds, warmupSeconds: opts.warmup, wrkCpu: pinned ? CLIENT_CPU : null, connections, residentBpfProgIds: new Set(resident.map((p) => p.id)) };
   const measurements: HttpMeasurement[] = [];
   const failures: Failure[] = [];
   const cleanRounds: number[] = [];
@@ -84,7 +89,7 @@ async function main(): Promise<number> {
   let totalRounds = 0;
   try {
     console.error(`bench: http, ${opts.rounds} clean rounds × ${all.length} conditions × ${opts.seconds} s${opts.warmup > 0 ? ` (each after ${opts.warmup} s of unmeasured load)` : ''}; ${nginx.version}, worker pid ${nginx.workerPid} port ${nginx.port}` +
-      `${pinned ? ` (nginx CPU ${SERVER_CPU}, wrk CPU ${CLIENT_CPU})` : ' (unpinned)'}; wrk -t${LOAD.threads} -c${LOAD.connections}; sonde build ${sondeBuild ?? '-'}`);
+      `${pinned ? ` (nginx CPU ${SERVER_CPU}, wrk CPU ${CLIENT_CPU})` : ' (unpinned)'}; wrk -t${LOAD.threads} -c${connections}; sonde build ${sondeBuild ?? '-'}`);
     // Each agent once, started and stopped, before anything is measured: a condition that cannot
     // attach fails the bench here, loudly, not after minutes of rounds. It also warms the page cache.
     for (const c of all) {
@@ -97,7 +102,7 @@ async function main(): Promise<number> {
       }
     }
     // nginx and page-cache warm-up, so round 1's first condition is not billed for it.
-    await runWrk(`http://127.0.0.1:${nginx.port}/`, 1, ctx.wrkCpu);
+    await runWrk(`http://127.0.0.1:${nginx.port}/`, 1, ctx.wrkCpu, ctx.connections);
     for (let round = 0; cleanRounds.length < opts.rounds && round < maxRounds; round++) {
       totalRounds++;
       if (!(await waitForQuiet(new Set([process.pid, nginx.masterPid, nginx.workerPid]), NOISY_OTHER_CPUS, ctx.residentBpfProgIds, QUIET_WAIT_MS))) {
@@ -147,7 +152,7 @@ async function main(): Promise<number> {
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? null, kernel: release(), node: process.version, loadavgStart: loadStart, loadavgEnd: loadavg() },
     workload: {
       server: `${nginx.version}, one worker, return 200 ${JSON.stringify(BODY)}, access_log off`,
-      client: `${wrkVersion()}: wrk -t${LOAD.threads} -c${LOAD.connections} -d${opts.seconds}s --latency`,
+      client: `${wrkVersion()}: wrk -t${LOAD.threads} -c${connections} -d${opts.seconds}s --latency`,
       pinned,
       serverCpu: pinned ? SERVER_CPU : null,
       clientCpu: pinned ? CLIENT_CPU : null,

@@ -67,9 +67,9 @@ export function wrkVersion(): string {
   return (spawnSync(WRK, ['-v'], { encoding: 'utf8' }).stdout ?? '').split('\n')[0]?.trim() ?? '';
 }
 
-/** One run of wrk against `url` for `seconds` on `cpu` (null: unpinned). */
-export async function runWrk(url: string, seconds: number, cpu: number | null): Promise<WrkResult & { output: string }> {
-  const args = [`-t${LOAD.threads}`, `-c${LOAD.connections}`, `-d${seconds}s`, '--latency', url];
+/** One run of wrk against `url` for `seconds` on `cpu` (null: unpinned), with `connections` kept open. */
+export async function runWrk(url: string, seconds: number, cpu: number | null, connections: number = LOAD.connections): Promise<WrkResult & { output: string }> {
+  const args = [`-t${LOAD.threads}`, `-c${connections}`, `-d${seconds}s`, '--latency', url];
   const child = track(cpu === null ? spawn(WRK, args, { stdio: ['ignore', 'pipe', 'pipe'] }) : spawn('taskset', ['-c', String(cpu), WRK, ...args], { stdio: ['ignore', 'pipe', 'pipe'] }));
   const { code, stdout, stderr } = await collectOutput(child);
   if (code !== 0) throw new Error(`wrk exited ${code}: ${stderr.trim() || stdout.trim()}`);
