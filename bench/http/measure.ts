@@ -26,6 +26,7 @@ const METRICS = [
   'sonde_l7_records_sampled_out_total',
   'sonde_l7_segments_shed_total',
   'sonde_l7_connections_shed_total',
+  'sonde_l7_parse_promotions_total',
 ] as const;
 
 /** The service names sonde gives the two ends (executable names). */
@@ -60,6 +61,11 @@ export interface SondeResult {
    */
   segmentsShed: number | null;
   connectionsShed: number | null;
+  /**
+   * Times the agent's idle-class thread was starved and got a turn at the normal class (each
+   * preempts the workload); null if the build does not export them.
+   */
+  parsePromotions: number | null;
   /** From wrk's end until sonde's nginx count stopped moving (or SETTLE_MAX_MS). */
   settleMs: number;
 }
@@ -148,6 +154,7 @@ function sondeResult(before: Series, after: Series, wrk: WrkResult, settleMs: nu
     recordsSampledOut: optionalDiff('sonde_l7_records_sampled_out_total'),
     segmentsShed: optionalDiff('sonde_l7_segments_shed_total'),
     connectionsShed: optionalDiff('sonde_l7_connections_shed_total'),
+    parsePromotions: optionalDiff('sonde_l7_parse_promotions_total'),
     settleMs,
   };
 }

@@ -51,6 +51,7 @@ export interface HttpConditionSummary {
   recordsSampledOut: number | null;
   segmentsShed: number | null;
   connectionsShed: number | null;
+  parsePromotions: number | null;
   socketErrors: number;
   non2xx3xx: number;
 }
@@ -93,6 +94,7 @@ export function summarize(name: HttpConditionName, measurements: readonly HttpMe
     recordsSampledOut: sumOrNull(numbers((m) => m.sonde?.recordsSampledOut)),
     segmentsShed: sumOrNull(numbers((m) => m.sonde?.segmentsShed)),
     connectionsShed: sumOrNull(numbers((m) => m.sonde?.connectionsShed)),
+    parsePromotions: sumOrNull(numbers((m) => m.sonde?.parsePromotions)),
     socketErrors: mine.reduce((a, m) => a + (m.socketErrors ? m.socketErrors.connect + m.socketErrors.read + m.socketErrors.write + m.socketErrors.timeout : 0), 0),
     non2xx3xx: mine.reduce((a, m) => a + m.non2xx3xx, 0),
   };
@@ -136,6 +138,7 @@ export function report(summaries: Record<HttpConditionName, HttpConditionSummary
       `  pipeline drops:         ${byLabel(sonde.pipelineDropped)}`,
       `  kernel load shedding:   ${sonde.segmentsShed === null ? 'n/a (not in this build)' : `${sonde.segmentsShed} segments not captured, ${sonde.connectionsShed ?? '?'} connection pauses`}`,
       `  records sampled out:    ${sonde.recordsSampledOut ?? 'n/a'} (the record stream only; metrics count every exchange)`,
+      `  starved-thread turns:   ${sonde.parsePromotions ?? 'n/a'} (the idle-class thread given a turn at the normal class; each preempts the workload)`,
       '',
     );
   }

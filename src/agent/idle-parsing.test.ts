@@ -21,7 +21,6 @@ describe('IdleRest', () => {
     const changes: boolean[] = [];
     const errors: string[] = [];
     let promotions = 0;
-    let now = 0;
     const rest = new IdleRest({
       enabled: true,
       setIdle: (idle) => {
@@ -30,11 +29,9 @@ describe('IdleRest', () => {
       },
       promotions: () => promotions,
       onError: (e) => errors.push(e.message),
-      lateMs: 150,
       onClassChange: (idle) => changes.push(idle),
-      now: () => (now += 50),
     });
-    return { rest, switches, changes, errors, promote: () => promotions++, wait: (ms: number) => (now += ms) };
+    return { rest, switches, changes, errors, promote: () => promotions++ };
   }
 
   it('each beat enters SCHED_IDLE (restarting the watchdog\'s clock); quiet goes back once; helpers hear of moves only', () => {
@@ -49,25 +46,20 @@ describe('IdleRest', () => {
     assert.deepEqual(changes, [true, false, true, false]);
     assert.deepEqual(errors, []);
   });
-  it('a late beat (the thread got a sliver of CPU, enough to keep the watchdog away): a turn at the normal class', () => {
-    const { rest, switches, changes, wait } = harness();
+  it('a starved thread\'s turn at the normal class ends when the next slice starts', () => {
+    const { rest, switches, changes, promote } = harness();
+    rest.sliceStarting(); // not beating yet: nothing
     rest.beat();
-    rest.beat();
-    wait(200);
-    rest.beat(); // 250 ms after the one before
-    rest.beat();
-    assert.deepEqual(switches, [true, true, false, true]);
-    assert.deepEqual(changes, [true, false, true]);
-    assert.equal(rest.lateBeats, 1);
-  });
-  it('the first beat after quiet is never late', () => {
-    const { rest, switches, wait } = harness();
-    rest.beat();
+    rest.sliceStarting(); // at SCHED_IDLE already: nothing
+    promote(); // the watchdog moved the thread and its helpers mid-slice
+    rest.sliceStarting(); // back, thread and helpers
+    promote();
+    rest.beat(); // a beat first: the turn goes on (the helpers hear the thread left SCHED_IDLE)
+    rest.sliceStarting(); // and ends here
     rest.quiet();
-    wait(10_000);
-    rest.beat();
-    assert.deepEqual(switches, [true, false, true]);
-    assert.equal(rest.lateBeats, 0);
+    rest.sliceStarting(); // quiet: nothing
+    assert.deepEqual(switches, [true, true, true, false]);
+    assert.deepEqual(changes, [true, true, false, true, false]);
   });
   it('quiet before any beat: nothing to undo', () => {
     const { rest, switches } = harness();
@@ -86,7 +78,7 @@ describe('IdleRest', () => {
   });
   it('disabled (no CAP_SYS_NICE): never switches', () => {
     const switches: boolean[] = [];
-    const rest = new IdleRest({ enabled: false, setIdle: (idle) => switches.push(idle), promotions: () => 0, onError: () => assert.fail('no error'), lateMs: 150, onClassChange: () => assert.fail('no change') });
+    const rest = new IdleRest({ enabled: false, setIdle: (idle) => switches.push(idle), promotions: () => 0, onError: () => assert.fail('no error'), onClassChange: () => assert.fail('no change') });
     rest.beat();
     rest.quiet();
     rest.stop();

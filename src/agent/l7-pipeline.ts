@@ -69,8 +69,6 @@ const PARSE_SLICE_MS = 10;
  * SCHED_IDLE before the watchdog brings it back.
  */
 const IDLE_WATCHDOG_MS = 250;
-/** A beat this long after the one before (three sweep intervals) finds the thread starved. */
-const IDLE_LATE_BEAT_MS = 150;
 /** The watchdog's companions hold at most this many threads (native/sched.c). */
 const MAX_HELPERS = 64;
 
@@ -240,7 +238,6 @@ export class L7Pipeline {
       setIdle: setOwnThreadIdle,
       promotions: idlePromotions,
       onError: (e) => options.onError?.(e),
-      lateMs: IDLE_LATE_BEAT_MS,
       onClassChange: (atIdle) => {
         try {
           for (const tid of helpers) setThreadIdle(tid, atIdle);
@@ -261,7 +258,10 @@ export class L7Pipeline {
       },
     });
     const batches = new SlicedBatches({
-      runSlice: (work) => work(),
+      runSlice: (work) => {
+        idle.sliceStarting();
+        work();
+      },
       sliceMs: PARSE_SLICE_MS,
       onError: (err) => options.onError?.(err),
       handle: (batch, from, to) => {
@@ -321,9 +321,9 @@ export class L7Pipeline {
     return this.#batches.slices;
   }
 
-  /** Times the thread, starved at SCHED_IDLE, was given a turn at the normal class (watchdog or late beat). */
+  /** Times the watchdog gave the thread, starved at SCHED_IDLE, a turn at the normal class. */
   get parsePromotions(): number {
-    return this.#watchdog ? idlePromotions() + this.#idle.lateBeats : 0;
+    return this.#watchdog ? idlePromotions() : 0;
   }
 
   /** TCP reported this connection closed (from the flow probes). */

@@ -33,7 +33,7 @@ export function registerSelfMetrics(registry: MetricRegistry, flows: FlowPipelin
   const l7SegmentBudget = registry.gauge({ name: 'sonde_l7_segment_budget', help: 'L7 segments per second (whole host) the kernel hands user space at most: l7.max_segments_per_second (past it, and while the agent is behind, connections are shed to kernel tallies).', labelNames: [] as const });
   const l7TallyDropped = registry.counter({ name: 'sonde_l7_tally_dropped_total', help: 'Exchanges of paused connections not counted because the kernel tally map was full.', labelNames: [] as const });
   const l7ParseSlices = registry.counter({ name: 'sonde_l7_parse_slices_total', help: 'Slices of L7 parsing (each at most ~10 ms of wall time, at SCHED_IDLE with l7.parse_priority idle), with a turn of the event loop between two.', labelNames: [] as const });
-  const l7ParsePromotions = registry.counter({ name: 'sonde_l7_parse_promotions_total', help: 'Times the agent\'s idle-class thread was starved (the workload kept every CPU busy: its beats came 150 ms late, or stopped for 250 ms and the watchdog stepped in) and was given a turn at the normal class.', labelNames: [] as const });
+  const l7ParsePromotions = registry.counter({ name: 'sonde_l7_parse_promotions_total', help: 'Times the agent\'s idle-class thread had missed its beats for 250 ms (the workload kept every CPU busy) and the watchdog gave it a turn at the normal class.', labelNames: [] as const });
   const tlsAttachFailures = registry.counter({ name: 'sonde_tls_attach_failures_total', help: 'Binaries whose TLS functions could not be probed.', labelNames: [] as const });
 
   const last = new Map<string, number>();
