@@ -12,6 +12,7 @@ import { decodeL7Batch, type L7Event } from '../decode/l7-events.js';
 import { BoundedQueue } from '../lib/bounded-queue.js';
 import { idlePromotions, setOwnThreadIdle, setThreadIdle, setWatchdogCompanions, startIdleWatchdog } from '../kernel/thread-class.js';
 import { helperThreads, IdleRest, mayLeaveIdleClass, ownThreads } from './idle-parsing.js';
+import { HelperThreads } from './helper-threads.js';
 import { SlicedBatches } from './sliced-batches.js';
 import { readPrivileges } from '../capture/doctor/system-facts.js';
 
@@ -69,8 +70,6 @@ const PARSE_SLICE_MS = 10;
  * SCHED_IDLE before the watchdog brings it back.
  */
 const IDLE_WATCHDOG_MS = 250;
-/** The watchdog's companions hold at most this many threads (native/sched.c). */
-const MAX_HELPERS = 64;
 
 /**
  * capture (cgroup_skb, TLS uprobes) -> decode -> queue "l7-segments" -> TLS plaintext tied to
@@ -220,42 +219,16 @@ export class L7Pipeline {
         options.onError?.(new Error(`l7.parse_priority: idle needs its watchdog thread, parsing at the normal class: ${(err as Error).message}`));
       }
     }
-    // Node's helper threads (GC, compiler, libuv pool) work mostly for the parsing, and this
-    // thread waits for them inside garbage collection: they move with it, and the watchdog
-    // promotes them with it.
-    let helpers: number[] = [];
-    if (idleWanted) {
-      try {
-        helpers = helperThreads(process.pid, ownThreads()).slice(0, MAX_HELPERS);
-        setWatchdogCompanions(helpers);
-      } catch (err) {
-        helpers = [];
-        options.onError?.(new Error(`l7.parse_priority: node's helper threads stay at the normal class: ${(err as Error).message}`));
-      }
-    }
+    // Node's helper threads (GC, compiler, libuv pool) work mostly for the parsing: they move with this thread.
+    const helpers = idleWanted
+      ? new HelperThreads(() => helperThreads(process.pid, ownThreads()), { setClass: setThreadIdle, setWatchdogCompanions }, (e) => options.onError?.(e))
+      : null;
     const idle = new IdleRest({
       enabled: idleWanted,
       setIdle: setOwnThreadIdle,
       promotions: idlePromotions,
       onError: (e) => options.onError?.(e),
-      onClassChange: (atIdle) => {
-        try {
-          for (const tid of helpers) setThreadIdle(tid, atIdle);
-        } catch (err) {
-          // One that cannot move: none moves from now on, and all stay at the normal class.
-          const moved = helpers;
-          helpers = [];
-          setWatchdogCompanions([]);
-          for (const tid of moved) {
-            try {
-              setThreadIdle(tid, false);
-            } catch {
-              // Gone, or as stuck as the first.
-            }
-          }
-          options.onError?.(new Error(`l7.parse_priority: node's helper threads stay at the normal class: ${(err as Error).message}`));
-        }
-      },
+      onClassChange: (atIdle) => helpers?.move(atIdle),
     });
     const batches = new SlicedBatches({
       runSlice: (work) => {
