@@ -25,12 +25,12 @@ function threadPolicy(): number {
   return policyOf('/proc/thread-self/sched');
 }
 
-/** Policies of node's helper threads in this process (V8's workers at least). */
-function helperPolicies(): number[] {
+/** Policies of this process's threads named `comm` (but the main one). */
+function policiesOf(comm: string): number[] {
   const out: number[] = [];
   for (const tid of readdirSync('/proc/self/task')) {
     if (Number(tid) === process.pid) continue;
-    if (readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim() !== 'node') continue;
+    if (readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim() !== comm) continue;
     out.push(policyOf(`/proc/self/task/${tid}/sched`));
   }
   return out;
@@ -71,9 +71,12 @@ describe('L7 parsing at SCHED_IDLE', () => {
       // Client and server side, each handed over from inside a batch's parse.
       assert.ok(policies.every((p) => p === SCHED_IDLE), JSON.stringify(policies));
       assert.equal(threadPolicy(), SCHED_IDLE, 'between batches');
-      // Node's helpers move with it: this thread waits for them inside garbage collection.
-      const helpers = helperPolicies();
+      // Node's helpers move with it (this thread waits for them inside garbage collection), and
+      // so do the ring buffer consumers (flows and L7); the watchdog stays to promote them all.
+      const helpers = policiesOf('node');
       assert.ok(helpers.filter((p) => p === SCHED_IDLE).length >= 4, JSON.stringify(helpers));
+      assert.deepEqual(policiesOf('sonde-ringbuf'), [SCHED_IDLE, SCHED_IDLE]);
+      assert.deepEqual(policiesOf('sonde-watchdog'), [SCHED_OTHER]);
       // Beats kept it there (each re-enters SCHED_IDLE) without the watchdog, on an idle host.
       assert.equal(pipeline.parsePromotions, 0);
     } finally {
@@ -82,6 +85,7 @@ describe('L7 parsing at SCHED_IDLE', () => {
     // 750 ms without batches or closes: quiet.
     for (let i = 0; i < 60 && threadPolicy() !== SCHED_OTHER; i++) await new Promise((r) => setTimeout(r, 50));
     assert.equal(threadPolicy(), SCHED_OTHER, 'quiet');
-    assert.deepEqual(new Set(helperPolicies()), new Set([SCHED_OTHER]));
+    assert.deepEqual(new Set(policiesOf('node')), new Set([SCHED_OTHER]));
+    assert.deepEqual(policiesOf('sonde-ringbuf'), [SCHED_OTHER, SCHED_OTHER]);
   });
 });

@@ -17,18 +17,22 @@ function harness(failOn: (tid: number, idle: boolean) => boolean = () => false) 
 }
 
 describe('HelperThreads', () => {
-  it('registers the helpers with the watchdog and moves them all, both ways', () => {
+  it('lists them at the first move, registers them with the watchdog, and moves them all, both ways', () => {
     const h = harness();
-    const helpers = new HelperThreads(() => [11, 12], h.control, h.onError);
+    let listed = 0;
+    const helpers = new HelperThreads(() => (listed++, [11, 12]), h.control, h.onError);
+    assert.equal(listed, 0, 'not before the first move: ring consumers may start after');
     helpers.move(true);
     helpers.move(false);
     assert.deepEqual(h.companions, [[11, 12]]);
     assert.deepEqual(h.moves, ['11:idle', '12:idle', '11:normal', '12:normal']);
     assert.deepEqual(h.errors, []);
+    assert.equal(listed, 1);
   });
   it('at most as many as the watchdog holds', () => {
     const h = harness();
     const helpers = new HelperThreads(() => Array.from({ length: MAX_HELPERS + 5 }, (_, i) => i + 1), h.control, h.onError);
+    helpers.move(true);
     assert.equal(helpers.tids.length, MAX_HELPERS);
     assert.equal(h.companions[0]?.length, MAX_HELPERS);
   });

@@ -10,36 +10,42 @@ export interface ThreadClassControl {
 export const MAX_HELPERS = 64;
 
 /**
- * Node's helper threads (V8's GC and compiler workers, libuv's pool), moved between the classes
- * with the agent's thread (IdleRest's onClassChange) and promoted with it by the watchdog: inside
- * garbage collection the agent's thread waits for workers that already took a task, and a worker
- * starved at SCHED_IDLE held it for seconds. If a helper cannot be moved, it says so once and
- * leaves them all at the normal class.
+ * Node's helper threads (V8's GC and compiler workers, libuv's pool) and sonde's ring buffer
+ * consumers, moved between the classes with the agent's thread (IdleRest's onClassChange) and
+ * promoted with it by the watchdog. Inside garbage collection the agent's thread waits for
+ * workers that already took a task, and a worker starved at SCHED_IDLE held it for seconds. The
+ * consumers at the normal class cost nginx a little p99 under a light load (docs/resources.md).
+ * They are listed at the first move, once every ring has its consumer. If one cannot be moved,
+ * it says so once and leaves them all at the normal class.
  */
 export class HelperThreads {
-  #tids: readonly number[];
+  #tids: readonly number[] | null = null;
+  readonly #find: () => readonly number[];
   readonly #control: ThreadClassControl;
   readonly #onError: (err: Error) => void;
 
   /** `find` lists them (from /proc/self/task); what it throws is reported like a failed move. */
   constructor(find: () => readonly number[], control: ThreadClassControl, onError: (err: Error) => void) {
+    this.#find = find;
     this.#control = control;
     this.#onError = onError;
-    this.#tids = [];
-    try {
-      this.#tids = find().slice(0, MAX_HELPERS);
-      control.setWatchdogCompanions(this.#tids);
-    } catch (err) {
-      this.#giveUp(err, []);
-    }
   }
 
-  /** The helpers being moved (none once one could not be). */
+  /** The threads being moved (none before the first move, or once one could not be). */
   get tids(): readonly number[] {
-    return this.#tids;
+    return this.#tids ?? [];
   }
 
   move(idle: boolean): void {
+    if (this.#tids === null) {
+      try {
+        this.#tids = this.#find().slice(0, MAX_HELPERS);
+        this.#control.setWatchdogCompanions(this.#tids);
+      } catch (err) {
+        this.#giveUp(err, []);
+        return;
+      }
+    }
     const moved: number[] = [];
     try {
       for (const tid of this.#tids) {

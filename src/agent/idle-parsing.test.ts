@@ -110,12 +110,12 @@ describe('IdleRest', () => {
 });
 
 describe('helperThreads', () => {
-  it('node-named threads but the main one; never sonde\'s ring buffer consumers', () => {
+  it('node-named threads but the main one, and the ring buffer consumers; never the watchdog', () => {
     const threads = [
       { tid: 100, comm: 'node' }, { tid: 101, comm: 'node' }, { tid: 102, comm: 'node' },
-      { tid: 110, comm: 'sonde-ringbuf' }, { tid: 111, comm: 'sonde-ringbuf' },
+      { tid: 110, comm: 'sonde-ringbuf' }, { tid: 111, comm: 'sonde-ringbuf' }, { tid: 120, comm: 'sonde-watchdog' },
     ];
-    assert.deepEqual(helperThreads(100, threads), [101, 102]);
+    assert.deepEqual(helperThreads(100, threads), [101, 102, 110, 111]);
   });
   it('nothing but the main thread: nothing', () => {
     assert.deepEqual(helperThreads(7, [{ tid: 7, comm: 'node' }]), []);

@@ -149,12 +149,13 @@ export interface ThreadInfo {
 }
 
 /**
- * Pure: the threads to put at SCHED_IDLE for good: node's helpers (V8's GC and compiler workers,
- * libuv's pool; they carry node's name). Not the main thread (flows, metrics, API) and not
- * sonde's ring buffer consumers, which must keep draining the flow events.
+ * Pure: the threads that move between the classes with the agent's main thread
+ * (helper-threads.ts): node's helpers (V8's GC and compiler workers, libuv's pool; they carry
+ * node's name) and sonde's ring buffer consumers. Not the main thread itself, and not the
+ * watchdog, which must stay at the normal class to promote them all.
  */
 export function helperThreads(pid: number, threads: readonly ThreadInfo[]): number[] {
-  return threads.filter((t) => t.tid !== pid && t.comm === 'node').map((t) => t.tid);
+  return threads.filter((t) => t.tid !== pid && (t.comm === 'node' || t.comm === 'sonde-ringbuf')).map((t) => t.tid);
 }
 
 /** This process's threads from /proc/self/task (those that exit meanwhile are left out). */
