@@ -7,8 +7,9 @@
  * even reach the point where it goes back to the normal class: the API once stalled for the
  * whole of a 10 s load. A watchdog thread therefore brings the watched thread back to
  * SCHED_OTHER once it has been idle-class for longer than a limit, and its companions with it:
- * node's helper threads, which the watched thread waits for inside garbage collection. Left at
- * SCHED_IDLE, a starved helper held the promoted thread on a futex for up to 2.8 s.
+ * node's helper threads, which the watched thread waits for inside garbage collection (left at
+ * SCHED_IDLE, a starved helper held the promoted thread on a futex for up to 2.8 s), and the
+ * ring buffer consumers, which must drain the kernel's rings once the agent gets a turn.
  */
 /* SCHED_IDLE is a GNU extension in <sched.h>. */
 #define _GNU_SOURCE

@@ -219,7 +219,8 @@ export class L7Pipeline {
         options.onError?.(new Error(`l7.parse_priority: idle needs its watchdog thread, parsing at the normal class: ${(err as Error).message}`));
       }
     }
-    // Node's helper threads (GC, compiler, libuv pool) work mostly for the parsing: they move with this thread.
+    // Node's helper threads (GC, compiler, libuv pool) and the ring buffer consumers work for this
+    // thread, and it waits for the helpers inside GC: they move with it (helper-threads.ts).
     const helpers = idleWanted
       ? new HelperThreads(() => helperThreads(process.pid, ownThreads()), { setClass: setThreadIdle, setWatchdogCompanions }, (e) => options.onError?.(e))
       : null;

@@ -10,8 +10,8 @@ export function setOwnThreadIdle(idle: boolean): void {
   native().threadSetIdle(idle);
 }
 
-/** Puts another thread of this process at SCHED_IDLE (or, with `idle` false, back at SCHED_OTHER). */
-export function setThreadIdle(tid: number, idle = true): void {
+/** Puts another thread of this process at SCHED_IDLE (true) or back at SCHED_OTHER (false). */
+export function setThreadIdle(tid: number, idle: boolean): void {
   native().threadSetIdle(idle, tid);
 }
 
@@ -28,8 +28,9 @@ export function startIdleWatchdog(limitMs: number): void {
 }
 
 /**
- * Threads the watchdog puts back at SCHED_OTHER along with the watched one (node's helper threads:
- * the main thread waits for them inside garbage collection). At most 64; replaces the last list.
+ * Threads the watchdog puts back at SCHED_OTHER along with the watched one (node's helper
+ * threads, which the main thread waits for inside garbage collection, and the ring buffer
+ * consumers: helper-threads.ts). At most 64; replaces the last list.
  */
 export function setWatchdogCompanions(tids: readonly number[]): void {
   native().watchdogCompanions([...tids]);
