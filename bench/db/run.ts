@@ -67,12 +67,13 @@ async function dbRecords(attached: Attached, system: string, service: string): P
 }
 
 async function main(): Promise<number> {
-  const opts = benchOptions({ rounds: 4, seconds: 8, usage: 'usage: node dist/bench/db/run.js [--rounds N (4)] [--seconds S per pgbench run (8)]' });
+  // Warmed by default, as bench/http: a settled agent is what a deployment pays (bench/README.md).
+  const opts = benchOptions({ rounds: 4, seconds: 8, takesWarmup: 16, usage: 'usage: node dist/bench/db/run.js [--rounds N (4)] [--seconds S per pgbench run (8)] [--warmup S of unmeasured load after each condition starts, half Redis, half PostgreSQL (16)]' });
   const startedAt = new Date();
   const pinned = availableParallelism() >= 2;
   const serverCpu = pinned ? 0 : null;
   const clientCpu = pinned ? 1 : null;
-  const maxSeconds = opts.seconds * 4 + 120;
+  const maxSeconds = opts.warmup + opts.seconds * 4 + 120;
   const conditions: DbCondition[] = [
     { ...baseline, name: 'baseline' },
     { ...sondeCondition({ maxSeconds, ephemeralPorts: true, digestFiles: ['bpf/build/l7.bpf.o'] }), name: 'sonde' },
@@ -100,13 +101,20 @@ async function main(): Promise<number> {
     // Warm-up: caches, JIT of the servers' paths.
     workloads.redis();
     runPgbench(pg.clientEnv, 1, clientCpu);
-    console.error(`bench: db, ${opts.rounds} rounds × ${conditions.length} conditions × (redis-benchmark -n ${REDIS_REQUESTS} -c 20 -t set,get; pgbench -c 4 -T ${opts.seconds})${pinned ? ', clients on CPU 1' : ''}`);
+    console.error(`bench: db, ${opts.rounds} rounds × ${conditions.length} conditions × (${opts.warmup > 0 ? `${opts.warmup} s warm-up; ` : ''}redis-benchmark -n ${REDIS_REQUESTS} -c 20 -t set,get; pgbench -c 4 -T ${opts.seconds})${pinned ? ', clients on CPU 1' : ''}`);
     for (let round = 0; round < opts.rounds; round++) {
       const shift = round % conditions.length;
       const order = [...conditions.slice(shift), ...conditions.slice(0, shift)];
       for (const condition of order) {
         const attached = await condition.start();
         try {
+          if (opts.warmup > 0) {
+            const redisUntil = performance.now() + (opts.warmup / 2) * 1000;
+            do workloads.redis(); while (performance.now() < redisUntil);
+            runPgbench(pg.clientEnv, Math.max(1, Math.round(opts.warmup / 2)), clientCpu);
+            // The warm-up's last records must not land in the measured counts.
+            await sleep(condition.name === 'sonde' ? 2500 : 0);
+          }
           for (const [name, system, service] of [['redis', 'redis', 'redis-benchmark'], ['postgresql', 'postgresql', 'pgbench']] as const) {
             const before = await dbRecords(attached, system, service);
             const result = workloads[name]();

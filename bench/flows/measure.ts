@@ -16,6 +16,8 @@ export const NOISY_OTHER_CPUS = 0.1;
 export interface AgentResult {
   cpuSeconds: number;
   cpuMsPer1kConnections: number;
+  /** The same over the unmeasured warm-up after the agent started (null: none): a fresh agent's cost. */
+  warmupCpuMsPer1kConnections: number | null;
   connectionsSeen: number | null;
   /** Connections the agent reported / (2 × connections the client opened): both ends are seen. */
   completeness: number | null;
@@ -74,6 +76,8 @@ export function bpfProgramsByOwner(own: readonly number[], resident: ReadonlySet
 export interface MeasureContext {
   server: WorkloadServer;
   seconds: number;
+  /** Unmeasured load after the condition starts (0: none); see BenchOptions.warmup. */
+  warmupSeconds: number;
   /** BPF programs loaded before the bench started (systemd's, say): part of the host, not a disturbance. */
   residentBpfProgIds: ReadonlySet<number>;
 }
@@ -88,7 +92,15 @@ export async function measure(condition: Condition, ctx: MeasureContext, round: 
   let after: AgentSample | null;
   let programs: ReturnType<typeof bpfProgramsByOwner>;
   let otherCpus: number;
+  let warmupCpuMsPer1k: number | null = null;
   try {
+    if (ctx.warmupSeconds > 0) {
+      const cpuBefore = await attached.sample();
+      const load = await runClient(server.port, ctx.warmupSeconds);
+      if (cpuBefore !== null) await sleep(SETTLE_MS);
+      const cpuAfter = await attached.sample();
+      if (cpuBefore !== null && cpuAfter !== null && load.opened > 0) warmupCpuMsPer1k = ((cpuAfter.cpuSeconds - cpuBefore.cpuSeconds) * 1000) / (load.opened / 1000);
+    }
     programs = bpfProgramsByOwner(attached.progIds, resident);
     const [cpu0, t0] = [userProcessesCpuSeconds(), performance.now()];
     before = await attached.sample();
@@ -111,6 +123,7 @@ export async function measure(condition: Condition, ctx: MeasureContext, round: 
     agent = {
       cpuSeconds,
       cpuMsPer1kConnections: (cpuSeconds * 1000) / (client.opened / 1000),
+      warmupCpuMsPer1kConnections: warmupCpuMsPer1k,
       connectionsSeen: seen,
       completeness: seen === null ? null : seen / (2 * client.opened),
       ringbufDropped: delta(after.ringbufDropped, before.ringbufDropped),

@@ -8,8 +8,9 @@ describe('benchOptions', () => {
   it('defaults: no warm-up', () => {
     assert.deepEqual(benchOptions({ ...spec, args: [] }), { rounds: 6, seconds: 10, warmup: 0 });
   });
-  it('takes --warmup where the bench applies it', () => {
-    assert.deepEqual(benchOptions({ ...spec, takesWarmup: true, args: ['--rounds', '4', '--warmup', '20'] }), { rounds: 4, seconds: 10, warmup: 20 });
+  it('takes --warmup where the bench applies it, with the default the bench gives', () => {
+    assert.deepEqual(benchOptions({ ...spec, takesWarmup: 20, args: [] }), { rounds: 6, seconds: 10, warmup: 20 });
+    assert.deepEqual(benchOptions({ ...spec, takesWarmup: 20, args: ['--rounds', '4', '--warmup', '0'] }), { rounds: 4, seconds: 10, warmup: 0 });
   });
   it('refuses --warmup where the bench does not apply it (not a silent no-op)', () => {
     assert.throws(() => benchOptions({ ...spec, args: ['--warmup', '20'] }), /Unknown option '--warmup'/);
@@ -22,7 +23,7 @@ describe('benchOptions', () => {
   });
   for (const [value, why] of [['-1', 'negative'], ['x', 'not a number'], ['1.5', 'not whole where seconds are whole']] as const) {
     it(`refuses --warmup ${value} (${why}), naming the option`, () => {
-      assert.throws(() => benchOptions({ ...spec, takesWarmup: true, args: [`--warmup=${value}`] }), /--warmup must be/);
+      assert.throws(() => benchOptions({ ...spec, takesWarmup: 20, args: [`--warmup=${value}`] }), /--warmup must be/);
     });
   }
 });

@@ -5,8 +5,9 @@ export interface BenchOptions {
   seconds: number;
   /**
    * Unmeasured load after each condition starts, before its measured window (0: none). The
-   * agent starts cold (V8 compiles its hot code during its first minute under load); a long-
-   * running agent has paid that once. Benches that take it apply it to every condition alike.
+   * agent starts cold: V8 compiles its hot code during its first ~20 s under load, when it
+   * takes about twice the CPU of a settled agent. A long-running agent has paid that once.
+   * Benches that take it apply it to every condition alike.
    */
   warmup: number;
   /** Load connections kept open (wrk -c), where the bench takes --connections. */
@@ -14,10 +15,10 @@ export interface BenchOptions {
 }
 
 /**
- * --rounds, --seconds and --warmup for a bench's runner (shared by bench/flows and bench/http),
- * and --connections where `takesConnections` gives its default.
+ * --rounds and --seconds for a bench's runner, --warmup where `takesWarmup` gives its default,
+ * and --connections where `takesConnections` gives its.
  */
-export function benchOptions(spec: { rounds: number; seconds: number; usage: string; wholeSeconds?: boolean; takesWarmup?: boolean; takesConnections?: number; args?: string[] }): BenchOptions {
+export function benchOptions(spec: { rounds: number; seconds: number; usage: string; wholeSeconds?: boolean; takesWarmup?: number; takesConnections?: number; args?: string[] }): BenchOptions {
   const { values } = parseArgs({
     ...(spec.args === undefined ? {} : { args: spec.args }),
     options: {
@@ -25,7 +26,7 @@ export function benchOptions(spec: { rounds: number; seconds: number; usage: str
       seconds: { type: 'string', default: String(spec.seconds) },
       help: { type: 'boolean', default: false },
       // Only where the bench applies it: elsewhere --warmup is an unknown option, not a no-op.
-      ...(spec.takesWarmup === true ? { warmup: { type: 'string' as const, default: '0' } } : {}),
+      ...(spec.takesWarmup === undefined ? {} : { warmup: { type: 'string' as const, default: String(spec.takesWarmup) } }),
       ...(spec.takesConnections === undefined ? {} : { connections: { type: 'string' as const, default: String(spec.takesConnections) } }),
     },
   });

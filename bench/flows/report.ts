@@ -15,6 +15,8 @@ export interface ConditionSummary {
   /** Per-round ratio to the same round's baseline, summarized: never a ratio of medians. */
   keptOfBaseline: Spread | null;
   agentCpuMsPer1kConnections: Spread | null;
+  /** The same over the unmeasured warm-up (null: no warm-up). */
+  agentCpuWhileWarming: Spread | null;
   completeness: Spread | null;
   ringbufDropped: number | null;
   pipelineDropped: number | null;
@@ -40,6 +42,7 @@ export function summarize(name: ConditionName, measurements: readonly Measuremen
     connectionsPerSecond: spreadOrNull(numbers((m) => m.connectionsPerSecond)),
     keptOfBaseline: spreadOrNull(ratios),
     agentCpuMsPer1kConnections: spreadOrNull(numbers((m) => m.agent?.cpuMsPer1kConnections)),
+    agentCpuWhileWarming: spreadOrNull(numbers((m) => m.agent?.warmupCpuMsPer1kConnections)),
     completeness: spreadOrNull(numbers((m) => m.agent?.completeness)),
     ringbufDropped: sum(numbers((m) => m.agent?.ringbufDropped)),
     pipelineDropped: sum(numbers((m) => m.agent?.pipelineDropped)),
@@ -84,6 +87,7 @@ export function report(summaries: Record<ConditionName, ConditionSummary>, used:
   const lines = [`medians ${over}`, textTable(rows), '', ...notes];
   for (const [name, s] of Object.entries(summaries) as [ConditionName, ConditionSummary][]) {
     if (name !== 'baseline' && s.keptOfBaseline) lines.push(`${name} kept ${formatSpread(s.keptOfBaseline, 3)} of baseline connections/s`);
+    if (s.agentCpuWhileWarming) lines.push(`${name} agent CPU over the unmeasured warm-up after start: ${formatSpread(s.agentCpuWhileWarming, 1)} ms/1k connections`);
   }
   const verdict = (met: boolean): string => (!used.conclusive ? 'INCONCLUSIVE' : met ? 'met' : 'MISSED');
   const sonde = summaries.sonde;

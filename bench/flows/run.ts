@@ -31,7 +31,8 @@ interface Failure {
 }
 
 function options(): BenchOptions {
-  return benchOptions({ rounds: 6, seconds: 5, usage: 'usage: node dist/bench/flows/run.js [--rounds N clean rounds wanted, at most 2N run (6)] [--seconds S per measurement (5)]' });
+  // Warmed by default, as bench/http: a settled agent is what a deployment pays (bench/README.md).
+  return benchOptions({ rounds: 6, seconds: 5, takesWarmup: 15, usage: 'usage: node dist/bench/flows/run.js [--rounds N clean rounds wanted, at most 2N run (6)] [--seconds S per measurement (5)] [--warmup S of unmeasured load after each condition starts (15)]' });
 }
 
 async function main(): Promise<number> {
@@ -39,7 +40,7 @@ async function main(): Promise<number> {
   const startedAt = new Date();
   const loadStart = loadavg();
   // Generous: sonde is stopped long before this, which only bounds a bench that died mid-run.
-  const all: Condition[] = [baseline, sondeCondition({ maxSeconds: opts.seconds + 120 }), tcplife];
+  const all: Condition[] = [baseline, sondeCondition({ maxSeconds: opts.warmup + opts.seconds + 120 }), tcplife];
   const skipped = new Map<ConditionName, string>();
   for (const c of all) {
     const why = c.unavailable();
@@ -56,13 +57,13 @@ async function main(): Promise<number> {
     console.error(`bench: BPF programs already loaded are taken as part of the host (stop them if they are someone's agent or test): ${resident.map((p) => p.name).join(', ')}`);
   }
   const server = await startServer();
-  const ctx = { server, seconds: opts.seconds, residentBpfProgIds: new Set(resident.map((p) => p.id)) };
+  const ctx = { server, seconds: opts.seconds, warmupSeconds: opts.warmup, residentBpfProgIds: new Set(resident.map((p) => p.id)) };
   const measurements: Measurement[] = [];
   const failures: Failure[] = [];
   const cleanRounds: number[] = [];
   let totalRounds = 0;
   try {
-    console.error(`bench: flows, ${opts.rounds} clean rounds × ${runnable.length} conditions × ${opts.seconds} s; server pid ${server.pid} port ${server.port}` +
+    console.error(`bench: flows, ${opts.rounds} clean rounds × ${runnable.length} conditions × ${opts.seconds} s${opts.warmup > 0 ? ` (each after ${opts.warmup} s of unmeasured load)` : ''}; server pid ${server.pid} port ${server.port}` +
       `${server.pinned ? ' (server CPU 0, client CPU 1)' : ' (unpinned)'}; sonde build ${sondeBuild ?? '-'}`);
     // JIT and page cache warm-up, so round 1's first condition is not billed for it.
     await runClient(server.port, Math.min(1, opts.seconds));

@@ -88,12 +88,22 @@ export interface HttpMeasurement {
   detach: string;
   /** CPU the agent process used over the measurement (sonde: its own counter; floor: /proc). */
   agentCpuSeconds: number | null;
+  /** The unmeasured warm-up before it (null: none): what a freshly started agent costs. */
+  warmup: WarmupResult | null;
   sonde: SondeResult | null;
   /** BPF programs someone else had loaded around this measurement (null: bpftool missing). */
   foreignBpfPrograms: string[] | null;
   /** CPUs' worth of time other user-space processes used meanwhile (a lower bound). */
   otherCpus: number;
   agentBuild: string | null;
+}
+
+/** The warm-up's load and the agent's CPU over it (null for the baseline, which has no agent). */
+export interface WarmupResult {
+  seconds: number;
+  requestsPerSecond: number;
+  /** As SondeResult's, over the warm-up: V8 is still compiling the agent's hot code then. */
+  agentCpuPercentOfCorePer1kRps: number | null;
 }
 
 type Series = MetricSeries[];
@@ -195,9 +205,18 @@ export async function measure(condition: HttpCondition, ctx: HttpMeasureContext,
   let otherCpus: number;
   let agentCpuSeconds: number | null = null;
   let sondeView: SondeResult | null = null;
+  let warmup: WarmupResult | null = null;
   try {
     if (ctx.warmupSeconds > 0) {
-      await runWrk(`http://127.0.0.1:${nginx.port}/`, ctx.warmupSeconds, ctx.wrkCpu, ctx.connections);
+      const cpuBefore = await attached.sample();
+      const load = await runWrk(`http://127.0.0.1:${nginx.port}/`, ctx.warmupSeconds, ctx.wrkCpu, ctx.connections);
+      const cpuAfter = await attached.sample();
+      const agentCpu = cpuBefore === null || cpuAfter === null ? null : cpuAfter.cpuSeconds - cpuBefore.cpuSeconds;
+      warmup = {
+        seconds: load.seconds,
+        requestsPerSecond: load.requestsPerSecond,
+        agentCpuPercentOfCorePer1kRps: agentCpu === null || load.requests === 0 ? null : (agentCpu / load.requests) * 1000 * 100,
+      };
       // The warm-up's records still being parsed must not land in the measured window's counts.
       if (attached.metricsUrl !== undefined) await settle(attached.metricsUrl);
     }
@@ -237,6 +256,7 @@ export async function measure(condition: HttpCondition, ctx: HttpMeasureContext,
     bpfPrograms: programs?.mine ?? null,
     detach,
     agentCpuSeconds,
+    warmup,
     sonde: sondeView,
     foreignBpfPrograms: programs ? [...programs.foreign].sort() : null,
     otherCpus,

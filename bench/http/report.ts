@@ -40,6 +40,9 @@ export interface HttpConditionSummary {
   readyLoggedMs: Spread | null;
   /** sonde only from here on. */
   agentCpuPercentOfCorePer1kRps: Spread | null;
+  /** The same over the unmeasured warm-up after the agent started (null: no warm-up). */
+  agentCpuWhileWarming: Spread | null;
+  warmupSeconds: number | null;
   agentRssMiB: Spread | null;
   serverCompleteness: Spread | null;
   clientCompleteness: Spread | null;
@@ -85,6 +88,8 @@ export function summarize(name: HttpConditionName, measurements: readonly HttpMe
     readyMs: spreadOrNull(numbers((m) => m.readyMs)),
     readyLoggedMs: spreadOrNull(numbers((m) => m.readyLoggedMs)),
     agentCpuPercentOfCorePer1kRps: spreadOrNull(numbers((m) => m.sonde?.cpuPercentOfCorePer1kRps)),
+    agentCpuWhileWarming: name === 'sonde' ? spreadOrNull(numbers((m) => m.warmup?.agentCpuPercentOfCorePer1kRps)) : null,
+    warmupSeconds: mine.find((m) => m.warmup !== null)?.warmup?.seconds ?? null,
     agentRssMiB: spreadOrNull(numbers((m) => (m.sonde ? m.sonde.rssBytes / 2 ** 20 : null))),
     serverCompleteness: spreadOrNull(numbers((m) => m.sonde?.serverCompleteness)),
     clientCompleteness: spreadOrNull(numbers((m) => m.sonde?.clientCompleteness)),
@@ -131,6 +136,9 @@ export function report(summaries: Record<HttpConditionName, HttpConditionSummary
     lines.push(
       'sonde (HTTP capture on, defaults):',
       `  agent CPU:              ${formatSpread(sonde.agentCpuPercentOfCorePer1kRps, 3)} % of one core per 1,000 req/s`,
+      ...(sonde.agentCpuWhileWarming === null ? [] : [
+        `  agent CPU, warming:     ${formatSpread(sonde.agentCpuWhileWarming, 3)} % over the unmeasured first ${sonde.warmupSeconds?.toFixed(0) ?? '?'} s after start (V8 still compiling)`,
+      ]),
       `  agent RSS at end:       ${formatSpread(sonde.agentRssMiB, 0)} MiB`,
       `  completeness (nginx):   ${formatSpread(sonde.serverCompleteness, 4)} server records ÷ wrk requests; GET 200 share ${formatSpread(sonde.serverGet200Share, 4)}`,
       `  completeness (wrk):     ${formatSpread(sonde.clientCompleteness, 4)} client records ÷ wrk requests`,
