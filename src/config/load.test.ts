@@ -466,7 +466,7 @@ describe('l7 settings', () => {
   const file = (text: string) => ({ flags: { config: '/etc/sonde.yaml' }, env: {}, readFile: () => text });
   it('defaults: enabled, 4 KiB capture, secrets redacted, queries dropped', () => {
     const c = loadConfig({ flags: {}, env: {} });
-    assert.deepEqual(c.l7, { enabled: true, captureBytes: 4096, maxSegmentsPerSecond: 20000, parsePriority: 'idle', redactSecrets: true, keepQuery: false, keepSqlLiterals: false, dnsPort: 53, tls: true, mirrorLocalPeers: true, recentLimit: 10000, recordBudgetPerSecond: 10000, maxRoutesPerService: 100, routes: [] });
+    assert.deepEqual(c.l7, { enabled: true, captureBytes: 4096, maxSegmentsPerSecond: 20000, parsePriority: 'idle', redactSecrets: true, keepQuery: false, keepSqlLiterals: false, dnsPort: 53, tls: true, mirrorLocalPeers: true, recentLimit: 2000, recordBudgetPerSecond: 10000, maxRoutesPerService: 100, routes: [] });
   });
   it('mirror_local_peers from the file and the environment', () => {
     assert.equal(loadConfig(file('l7:\n  mirror_local_peers: false\n')).l7.mirrorLocalPeers, false);

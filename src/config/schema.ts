@@ -127,7 +127,8 @@ export function defaultConfig(): SondeConfig {
       dnsPort: 53,
       tls: true,
       mirrorLocalPeers: true,
-      recentLimit: 10_000,
+      // /api/v1/requests only (the UI reads the store): see DEFAULT_RECENT_SPANS.
+      recentLimit: 2_000,
       recordBudgetPerSecond: 10_000,
       maxRoutesPerService: 100,
       routes: [],

@@ -102,7 +102,9 @@ export class SqliteStore {
     this.#retentionIntervalMs = options.retentionIntervalMs ?? 2000;
     this.#rollupIntervalMs = options.rollupIntervalMs ?? DEFAULT_ROLLUP_INTERVAL_MS;
     this.#settings = {
-      cacheKiB: options.cacheKiB ?? 8 * 1024,
+      // 4 MiB holds the indexes' hot pages for writes; reads past it come from the OS page
+      // cache. 8 MiB held ~5 MiB more of the agent's resident memory under load.
+      cacheKiB: options.cacheKiB ?? 4 * 1024,
       walLimitBytes: Math.min(64 * 1024 ** 2, Math.max(256 * 1024, this.#diskMaxBytes / 8)),
       maxPageCount: options.maxPageCount,
     };
