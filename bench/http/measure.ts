@@ -98,11 +98,11 @@ export interface HttpMeasurement {
   agentBuild: string | null;
 }
 
-/** The warm-up's load and the agent's CPU over it (null for the baseline, which has no agent). */
+/** The warm-up's load and the agent's CPU over it. */
 export interface WarmupResult {
   seconds: number;
   requestsPerSecond: number;
-  /** As SondeResult's, over the warm-up: V8 is still compiling the agent's hot code then. */
+  /** As SondeResult's, over the warm-up, when V8 is still compiling the agent's hot code (null: no agent). */
   agentCpuPercentOfCorePer1kRps: number | null;
 }
 
