@@ -137,7 +137,7 @@ export function report(summaries: Record<HttpConditionName, HttpConditionSummary
       'sonde (HTTP capture on, defaults):',
       `  agent CPU:              ${formatSpread(sonde.agentCpuPercentOfCorePer1kRps, 3)} % of one core per 1,000 req/s`,
       ...(sonde.agentCpuWhileWarming === null ? [] : [
-        `  agent CPU, warming:     ${formatSpread(sonde.agentCpuWhileWarming, 3)} % over the unmeasured first ${sonde.warmupSeconds?.toFixed(0) ?? '?'} s after start (V8 still compiling)`,
+        `  agent CPU, warming:     ${formatSpread(sonde.agentCpuWhileWarming, 3)} % of one core per 1,000 req/s, over the unmeasured first ${sonde.warmupSeconds?.toFixed(0) ?? '?'} s after start (V8 still compiling)`,
       ]),
       `  agent RSS at end:       ${formatSpread(sonde.agentRssMiB, 0)} MiB`,
       `  completeness (nginx):   ${formatSpread(sonde.serverCompleteness, 4)} server records ÷ wrk requests; GET 200 share ${formatSpread(sonde.serverGet200Share, 4)}`,
