@@ -1,19 +1,22 @@
 /**
  * The servers the per-build benches drive (bench/l7-ab, bench/l7-replay): nginx (`return 200`)
- * under wrk as bench/http runs it, or redis-server under redis-benchmark (SET/GET, 20 clients)
- * as bench/db runs it. The server is on CPU 0, its client on CPU 1.
+ * under wrk as bench/http runs it, redis-server under redis-benchmark (SET/GET, 20 clients) or
+ * PostgreSQL under pgbench (TPC-B-like, 4 clients, simple protocol) as bench/db runs them. The
+ * server is on CPU 0, its client on CPU 1.
  */
 import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { postgresBin, startPostgres } from '../test/support/postgres.js';
 import { startRedis } from '../test/support/redis.js';
-import { runRedisBenchmarkAsync } from './db/workloads.js';
+import { runPgbenchAsync, runRedisBenchmarkAsync } from './db/workloads.js';
 import { startNginx } from './http/nginx.js';
 import { runWrk } from './http/wrk.js';
 
-export const LOAD_WORKLOADS = ['http', 'redis'] as const;
+export const LOAD_WORKLOADS = ['http', 'redis', 'postgresql'] as const;
 export type LoadWorkload = (typeof LOAD_WORKLOADS)[number];
 
 export interface LoadRun {
-  /** Requests (wrk) or operations (redis-benchmark) completed. */
+  /** Requests (wrk) or operations (redis-benchmark, pgbench statements) completed. */
   requests: number;
   perSecond: number;
   unit: 'req/s' | 'ops/s';
@@ -37,6 +40,23 @@ export async function startLoadServer(workload: LoadWorkload): Promise<LoadServe
         return { requests: r.requests, perSecond: r.requestsPerSecond, unit: 'req/s' };
       },
       stop: () => nginx.stop(),
+    };
+  }
+  if (workload === 'postgresql') {
+    const pg = await startPostgres();
+    // Backends are forked from the postmaster and inherit its CPU.
+    spawnSync('taskset', ['-a', '-p', '-c', '0', String(pg.pid)]);
+    const init = spawnSync(join(postgresBin(), 'pgbench'), ['-i', '-n', '-q', '-s', '4'], { env: pg.clientEnv, encoding: 'utf8' });
+    if (init.status !== 0) {
+      await pg.stop();
+      throw new Error(`pgbench -i failed: ${init.stderr}`);
+    }
+    return {
+      drive: async (seconds) => {
+        const r = await runPgbenchAsync(pg.clientEnv, Math.max(1, Math.round(seconds)), 1);
+        return { requests: r.operations, perSecond: r.opsPerSecond, unit: 'ops/s' };
+      },
+      stop: () => pg.stop(),
     };
   }
   const redis = await startRedis();

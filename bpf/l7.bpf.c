@@ -37,17 +37,22 @@ const volatile __u16 dns_port = 53;
 const volatile __u8 mirror_local_peers = 0;
 
 
-#define L7_REDIS_LOST 0xffffffffU
+#define L7_WALK_LOST 0xffffffffU
 
-/* Where a walk is; also what a paused socket carries from one request segment to the next. */
-struct l7_redis_place {
-	/* Bytes of the next segment before the next header (the rest of an argument). */
+/*
+ * Where a walk over a direction's messages is (Redis RESP, or length-prefixed PostgreSQL); also
+ * what a socket carries from one segment to the next that way.
+ */
+struct l7_walk_place {
+	/* Bytes of the next segment before the next header (the rest of an argument or message). */
 	__u32 skip;
-	/* Bulk strings the current command still has to come. */
+	/* Redis: bulk strings the current command still has to come. */
 	__u32 args_left;
 	/*
-	 * A header cut by the segment's end: its type byte (0: none), its value so far, CR seen, a
-	 * minus sign seen. Replies also carry a simple line ('+', '-', ':' ...) here until its LF.
+	 * A header cut by the segment's end. Redis: its type byte (0: none), its value so far, CR
+	 * seen, a minus sign seen; replies also carry a simple line ('+', '-', ':' ...) here until
+	 * its LF. PostgreSQL: `partial_kind` is how many header bytes were seen, `partial_value`
+	 * those bytes.
 	 */
 	__u32 partial_value;
 	__u8 partial_kind;
@@ -64,7 +69,12 @@ struct l7_sock_state {
 	__u8 shed;
 	/* Which direction carries requests (client -> server), known once the protocol is. */
 	__u8 request_direction;
-	__u8 pad0[3];
+	/*
+	 * PostgreSQL, captured: the client's last request segment did not end its batch (a Sync, or
+	 * a lone simple Query). Pausing there would lose the batch's statements in flight.
+	 */
+	__u8 pg_batch_open;
+	__u8 pad0[2];
 	/* While shed, capture resumes at the first request after this time. */
 	__u64 shed_until_ns;
 	/* The process last seen writing to this socket (egress runs in the writer's context). */
@@ -75,11 +85,11 @@ struct l7_sock_state {
 	/* While shed: the request being tallied. */
 	struct l7_tally_pending pending;
 	/*
-	 * Redis: where the walk of its requests is (redis.skip L7_REDIS_LOST: lost), while shed
-	 * and for long captured segments; `reply`: the same for its replies, captured only.
+	 * Redis and PostgreSQL: where the walk of its requests is (skip L7_WALK_LOST: lost), while
+	 * shed and for long captured segments; `reply_walk`: the same for its replies, captured only.
 	 */
-	struct l7_redis_place redis;
-	struct l7_redis_place reply;
+	struct l7_walk_place request_walk;
+	struct l7_walk_place reply_walk;
 };
 
 struct {
@@ -344,26 +354,26 @@ static __always_inline int capture_datagram(struct __sk_buff *skb, __u8 directio
  * headers ("*<args>" then "$<len>" per argument, skipping each argument's bytes by its length)
  * and counts the arrays it starts. What the segment's end cuts is carried to the next request
  * segment: the rest of an argument (skipped by length), or a header cut in two (its digits so
- * far). A walk past L7_REDIS_WALK_TOKENS or anything not RESP loses the place until the next
+ * far). A walk past L7_WALK_STEPS or anything not RESP loses the place until the next
  * segment that starts with a command.
  */
 #define L7_REDIS_LINE 16 /* '*' or '$', up to 12 digits, CR LF (a power of two: lengths are masked) */
-#define L7_REDIS_WALK_TOKENS 1024
+#define L7_WALK_STEPS 1024
 #define L7_REDIS_BAD 0xffU
-/* Commands past a captured segment's prefix sent as their own pieces (a power of two). */
-#define L7_REDIS_PIECES 64
+/* Messages past a captured segment's prefix sent as their own pieces (a power of two). */
+#define L7_WALK_PIECES 64
 
 /*
  * The walk's state is in map memory, not on the stack: the verifier then knows its fields only
  * as numbers, and checks the callback once instead of once per position and count it could
  * reach (ten times the instructions with the state on the stack).
  */
-struct l7_redis_walk {
+struct l7_walk {
 	__u32 pos;
 	__u32 end;
 	__u32 commands;
 	__u32 lost;
-	struct l7_redis_place place;
+	struct l7_walk_place place;
 	/*
 	 * Capture path (`split`): where the segment is to be cut into pieces of its own (skb
 	 * offsets of message starts), so that each message is within its piece's first
@@ -374,31 +384,31 @@ struct l7_redis_walk {
 	__u32 pieces;
 	__u32 piece_start;
 	__u32 last_start;
-	__u32 piece_at[L7_REDIS_PIECES];
+	__u32 piece_at[L7_WALK_PIECES];
 };
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct l7_redis_walk);
-} l7_redis_walk_map SEC(".maps");
+	__type(value, struct l7_walk);
+} l7_walk_map SEC(".maps");
 
-struct l7_redis_walk_ctx {
+struct l7_walk_ctx {
 	struct __sk_buff *skb;
-	struct l7_redis_walk *w;
+	struct l7_walk *w;
 };
 
 /*
  * A message starts (or the segment ends) at `at`, so the one before ends there: if it does not
  * fit in the current piece's capture, a new piece starts with it.
  */
-static __always_inline void redis_message_boundary(struct l7_redis_walk *w, __u32 at)
+static __always_inline void walk_message_boundary(struct l7_walk *w, __u32 at)
 {
 	if (!w->split)
 		return;
-	if (at - w->piece_start > capture_bytes && w->last_start > w->piece_start && w->pieces < L7_REDIS_PIECES) {
-		w->piece_at[w->pieces & (L7_REDIS_PIECES - 1)] = w->last_start;
+	if (at - w->piece_start > capture_bytes && w->last_start > w->piece_start && w->pieces < L7_WALK_PIECES) {
+		w->piece_at[w->pieces & (L7_WALK_PIECES - 1)] = w->last_start;
 		w->pieces++;
 		w->piece_start = w->last_start;
 	}
@@ -430,7 +440,7 @@ static __always_inline __u32 redis_header_end(const __u8 *b, int from, __u32 n, 
 }
 
 /* Up to L7_REDIS_LINE bytes at the walk's position into b: how many (0: unreadable). */
-static __always_inline __u32 redis_load_line(struct __sk_buff *skb, const struct l7_redis_walk *w, __u8 *b)
+static __always_inline __u32 walk_load_line(struct __sk_buff *skb, const struct l7_walk *w, __u8 *b)
 {
 	__u32 n = w->end - w->pos;
 
@@ -442,7 +452,7 @@ static __always_inline __u32 redis_load_line(struct __sk_buff *skb, const struct
 }
 
 /* A header cut by the segment's end: carried to the next segment that way. Ends the walk. */
-static __always_inline long redis_carry_header(struct l7_redis_walk *w, __u8 kind, __u64 v, __u8 cr, __u8 neg)
+static __always_inline long redis_carry_header(struct l7_walk *w, __u8 kind, __u64 v, __u8 cr, __u8 neg)
 {
 	w->place.partial_kind = kind;
 	w->place.partial_value = v;
@@ -452,7 +462,7 @@ static __always_inline long redis_carry_header(struct l7_redis_walk *w, __u8 kin
 	return 1;
 }
 
-static __always_inline void redis_header_read(struct l7_redis_walk *w)
+static __always_inline void redis_header_read(struct l7_walk *w)
 {
 	w->place.partial_kind = 0;
 	w->place.partial_value = 0;
@@ -462,8 +472,8 @@ static __always_inline void redis_header_read(struct l7_redis_walk *w)
 
 static long l7_redis_token(__u32 index, void *ctx)
 {
-	struct l7_redis_walk_ctx *wc = ctx;
-	struct l7_redis_walk *w = wc->w;
+	struct l7_walk_ctx *wc = ctx;
+	struct l7_walk *w = wc->w;
 	__u8 b[L7_REDIS_LINE] = {};
 	__u32 n, header;
 	__u64 v = 0;
@@ -471,7 +481,7 @@ static long l7_redis_token(__u32 index, void *ctx)
 
 	if (!w || w->pos >= w->end)
 		return 1;
-	n = redis_load_line(wc->skb, w, b);
+	n = walk_load_line(wc->skb, w, b);
 	if (n == 0)
 		goto lost;
 	kind = w->place.partial_kind;
@@ -483,7 +493,7 @@ static long l7_redis_token(__u32 index, void *ctx)
 	} else {
 		kind = b[0];
 		if (kind == '*')
-			redis_message_boundary(w, w->pos);
+			walk_message_boundary(w, w->pos);
 		header = redis_header_end(b, 1, n, &v, &cr);
 	}
 	if (header == L7_REDIS_BAD || v > 512 * 1024 * 1024)
@@ -532,8 +542,8 @@ static __always_inline bool redis_line_type(__u8 kind)
  */
 static long l7_redis_reply_token(__u32 index, void *ctx)
 {
-	struct l7_redis_walk_ctx *wc = ctx;
-	struct l7_redis_walk *w = wc->w;
+	struct l7_walk_ctx *wc = ctx;
+	struct l7_walk *w = wc->w;
 	__u8 b[L7_REDIS_LINE] = {};
 	__u32 n, header = 0, from = 1;
 	__u64 v = 0, left;
@@ -541,7 +551,7 @@ static long l7_redis_reply_token(__u32 index, void *ctx)
 
 	if (!w || w->pos >= w->end)
 		return 1;
-	n = redis_load_line(wc->skb, w, b);
+	n = walk_load_line(wc->skb, w, b);
 	if (n == 0)
 		goto lost;
 	kind = w->place.partial_kind;
@@ -554,7 +564,7 @@ static long l7_redis_reply_token(__u32 index, void *ctx)
 		kind = b[0];
 		if (w->place.args_left == 0) {
 			w->commands++;
-			redis_message_boundary(w, w->pos);
+			walk_message_boundary(w, w->pos);
 		}
 	}
 	if (redis_line_type(kind)) {
@@ -617,33 +627,124 @@ lost:
 }
 
 /*
- * Walks a Redis segment [off, off + len) of requests, or of replies: from its start with a
- * fresh place (`fresh`: the segment begins with a message), else from `place`, what the socket
- * carries for that direction (nothing when that is lost). Leaves the place for the next segment
- * there, and in the returned walk the messages started and, with `split`, where to cut the
- * segment into pieces; NULL when there was no walk.
+ * PostgreSQL messages after the startup, either way: a type byte, then a big-endian length that
+ * counts itself but not the type. A client pipelining (libpq's pipeline mode, JDBC batches)
+ * sends many Parse/Bind/Execute per segment, and the server answers them in as few. One step per
+ * message: its header read (a header cut by the segment's end is carried, its bytes so far in
+ * `partial_value`), its body skipped by length. `commands` counts Query and Execute, the
+ * messages user space makes an exchange of. A type byte that is not printable ASCII (a startup
+ * message, which has none) or a length out of range ends the walk as lost.
+ */
+#define L7_PG_HEADER 5
+#define L7_PG_MAX_MESSAGE (1U << 30)
+
+static long l7_pg_token(__u32 index, void *ctx)
+{
+	struct l7_walk_ctx *wc = ctx;
+	struct l7_walk *w = wc->w;
+	__u8 b[8] = {};
+	__u32 n, seen, want, len;
+	__u64 v;
+	__u8 type;
+
+	if (!w || w->pos >= w->end)
+		return 1;
+	seen = w->place.partial_kind;
+	if (seen >= L7_PG_HEADER)
+		goto lost;
+	if (seen == 0)
+		walk_message_boundary(w, w->pos);
+	want = L7_PG_HEADER - seen;
+	n = w->end - w->pos;
+	if (n > want)
+		n = want;
+	/* Spelled so the verifier sees 1 <= n <= sizeof(b). */
+	n = ((n - 1) & (sizeof(b) - 1)) + 1;
+	if (bpf_skb_load_bytes(wc->skb, w->pos, b, n))
+		goto lost;
+	v = w->place.partial_value;
+	for (int j = 0; j < L7_PG_HEADER; j++) {
+		if (j >= n)
+			break;
+		v = (v << 8) | b[j];
+	}
+	if (seen + n < L7_PG_HEADER) {
+		/* At most four bytes so far: they fit the place's 32 bits. */
+		w->place.partial_kind = seen + n;
+		w->place.partial_value = (__u32)v;
+		w->pos = w->end;
+		return 1;
+	}
+	w->place.partial_kind = 0;
+	w->place.partial_value = 0;
+	type = (__u8)(v >> 32);
+	len = (__u32)v;
+	if (type < 0x20 || type > 0x7e || len < 4 || len > L7_PG_MAX_MESSAGE)
+		goto lost;
+	if (type == 'Q' || type == 'E')
+		w->commands++;
+	w->pos += n + (len - 4);
+	return 0;
+lost:
+	w->lost = 1;
+	return 1;
+}
+
+/* A PostgreSQL message header at the start of `head` (n bytes): a letter or digit, then a length below 16 MiB. */
+static __always_inline bool pg_message_start(const __u8 *head, __u32 n)
+{
+	__u8 t = head[0];
+
+	if (n < L7_PG_HEADER || head[1] != 0 || (head[2] == 0 && head[3] == 0 && head[4] < 4))
+		return false;
+	return (t >= 'A' && t <= 'Z') || (t >= 'a' && t <= 'z') || (t >= '1' && t <= '3');
+}
+
+/*
+ * Whether a captured PostgreSQL request segment ends a batch: it is one simple Query, or its last
+ * message is a Sync. Between batches a pipelining client has nothing in flight it has not
+ * waited for; inside one, pausing would lose the statements sent before the pause.
+ */
+static __always_inline bool pg_ends_batch(struct __sk_buff *skb, const __u8 *head, __u32 off, __u32 len)
+{
+	__u8 tail[L7_PG_HEADER] = {};
+
+	if (head[0] == 'Q' && l7_be32(head + 1) + 1 == len)
+		return true;
+	if (len < L7_PG_HEADER || bpf_skb_load_bytes(skb, off + len - L7_PG_HEADER, tail, L7_PG_HEADER))
+		return false;
+	return tail[0] == 'S' && tail[1] == 0 && tail[2] == 0 && tail[3] == 0 && tail[4] == 4;
+}
+
+/*
+ * Walks a Redis or PostgreSQL segment [off, off + len) of requests, or of replies, as the
+ * L7_WALK_ flags below say: from its start with a fresh place (FRESH: the segment begins with a
+ * message), else from `place`, what the socket carries for that direction (nothing when that is
+ * lost). Leaves the place for the next segment there, and in the returned walk the messages
+ * started and, with SPLIT, where to cut the segment into pieces; NULL when there was no walk.
  */
 #define L7_WALK_FRESH 1U
 #define L7_WALK_SPLIT 2U
 #define L7_WALK_REPLIES 4U
+#define L7_WALK_POSTGRES 8U
 
 /*
- * A global function: the verifier checks it once per program instead of at each of the three
+ * A global function: the verifier checks it once per program instead of at each of the
  * places that walk (load time is part of being ready). Returns 0 when it walked.
  */
-__noinline int l7_redis_walk_segment(struct __sk_buff *skb, struct l7_redis_place *place, __u32 off, __u32 len,
+__noinline int l7_walk_segment(struct __sk_buff *skb, struct l7_walk_place *place, __u32 off, __u32 len,
 				     __u32 how)
 {
-	struct l7_redis_walk_ctx wc = { .skb = skb };
-	struct l7_redis_walk *w;
+	struct l7_walk_ctx wc = { .skb = skb };
+	struct l7_walk *w;
 	__u32 zero = 0;
 
 	if (!skb || !place)
 		return -1;
-	w = bpf_map_lookup_elem(&l7_redis_walk_map, &zero);
+	w = bpf_map_lookup_elem(&l7_walk_map, &zero);
 	if (!w)
 		return -1;
-	if (!(how & L7_WALK_FRESH) && place->skip == L7_REDIS_LOST)
+	if (!(how & L7_WALK_FRESH) && place->skip == L7_WALK_LOST)
 		return -1;
 	wc.w = w;
 	w->end = off + len;
@@ -660,29 +761,30 @@ __noinline int l7_redis_walk_segment(struct __sk_buff *skb, struct l7_redis_plac
 		w->pos = off + place->skip;
 		w->place = *place;
 	}
-	if (how & L7_WALK_REPLIES)
-		bpf_loop(L7_REDIS_WALK_TOKENS, l7_redis_reply_token, &wc, 0);
+	if (how & L7_WALK_POSTGRES)
+		bpf_loop(L7_WALK_STEPS, l7_pg_token, &wc, 0);
+	else if (how & L7_WALK_REPLIES)
+		bpf_loop(L7_WALK_STEPS, l7_redis_reply_token, &wc, 0);
 	else
-		bpf_loop(L7_REDIS_WALK_TOKENS, l7_redis_token, &wc, 0);
+		bpf_loop(L7_WALK_STEPS, l7_redis_token, &wc, 0);
 	if (!w->lost && w->pos >= w->end) {
 		*place = w->place;
 		place->skip = w->pos - w->end;
 	} else {
-		place->skip = L7_REDIS_LOST;
+		place->skip = L7_WALK_LOST;
 	}
-	redis_message_boundary(w, w->lost ? w->pos : w->end);
+	walk_message_boundary(w, w->lost ? w->pos : w->end);
 	return 0;
 }
 
-static __always_inline struct l7_redis_walk *redis_walk(struct __sk_buff *skb, struct l7_redis_place *place, __u32 off,
-							__u32 len, bool fresh, bool split, bool replies)
+static __always_inline struct l7_walk *walk_messages(struct __sk_buff *skb, struct l7_walk_place *place, __u32 off,
+						      __u32 len, __u32 how)
 {
 	__u32 zero = 0;
 
-	if (l7_redis_walk_segment(skb, place, off, len,
-				  (fresh ? L7_WALK_FRESH : 0) | (split ? L7_WALK_SPLIT : 0) | (replies ? L7_WALK_REPLIES : 0)))
+	if (l7_walk_segment(skb, place, off, len, how))
 		return NULL;
-	return bpf_map_lookup_elem(&l7_redis_walk_map, &zero);
+	return bpf_map_lookup_elem(&l7_walk_map, &zero);
 }
 
 /* Longest header of a command held whole in a tally head: a longer length cannot fit in it. */
@@ -707,9 +809,9 @@ __noinline int l7_redis_whole_commands(struct l7_tally_head *hd, __u32 n)
 	 * only by range and each step is verified once (as plain locals their exact values made
 	 * it verify every position the loop could reach, past the instruction limit).
 	 */
-	pos = &hd->redis_pos;
-	args_left = &hd->redis_args_left;
-	commands = &hd->redis_commands;
+	pos = &hd->walk_pos;
+	args_left = &hd->walk_args_left;
+	commands = &hd->walk_commands;
 	*pos = 0;
 	*args_left = 0;
 	*commands = 0;
@@ -756,30 +858,15 @@ __noinline int l7_redis_whole_commands(struct l7_tally_head *hd, __u32 n)
 }
 
 /*
- * Adds the commands of a paused Redis connection's request segment beyond the one tally_open
- * counted (`start`: the segment begins with a command), or all of them for a segment that
- * continues a pipeline (then a new pending request is opened if the last one was answered: its
- * operation stays the one last seen). All commands of a segment count under the first one's
- * operation. `head` holds the segment's first bytes (all of them when len <= L7_TALLY_HEAD).
+ * Adds `more` requests to a paused connection's pending exchange: pipelined ones beyond the one
+ * tally_open counted, or those of a segment that continues a pipeline (then a new pending
+ * request is opened if the last one was answered: its operation stays the one last seen). All
+ * requests of a segment count under the first one's operation.
  */
-static __always_inline void redis_tally_more(struct __sk_buff *skb, struct l7_sock_state *state, __u32 off, __u32 len,
-					     bool start, __u64 now, struct l7_tally_head *head)
+static __always_inline void tally_more_requests(struct l7_sock_state *state, __u32 more, __u64 now)
 {
-	__u32 more, requests, whole = 0;
+	__u32 requests;
 
-	if (start && len <= L7_TALLY_HEAD)
-		whole = l7_redis_whole_commands(head, len);
-	if (whole > 0) {
-		/* What a walk from the segment's start to its end would leave: nothing carried. */
-		__builtin_memset(&state->redis, 0, sizeof(state->redis));
-		more = whole - 1;
-	} else {
-		struct l7_redis_walk *w = redis_walk(skb, &state->redis, off, len, start, false, false);
-
-		if (!w)
-			return;
-		more = start && w->commands > 0 ? w->commands - 1 : w->commands;
-	}
 	if (more == 0)
 		return;
 	if (state->pending.start_ns == 0) {
@@ -790,16 +877,127 @@ static __always_inline void redis_tally_more(struct __sk_buff *skb, struct l7_so
 	state->pending.requests = requests > 0xffff ? 0xffff : requests;
 }
 
-/* A walk is mid-message: the next segment that way continues it, whatever its first byte. */
-static __always_inline bool redis_mid_message(const struct l7_redis_place *p)
+/*
+ * The commands of a paused Redis connection's request segment beyond the one tally_open counted
+ * (`start`: the segment begins with a command), or all of them for a segment that continues a
+ * pipeline. `head` holds the segment's first bytes (all of them when len <= L7_TALLY_HEAD).
+ */
+static __always_inline void redis_tally_more(struct __sk_buff *skb, struct l7_sock_state *state, __u32 off, __u32 len,
+					     bool start, __u64 now, struct l7_tally_head *head)
 {
-	return p->skip != L7_REDIS_LOST && (p->skip != 0 || p->args_left != 0 || p->partial_kind != 0);
+	__u32 more, whole = 0;
+
+	if (start && len <= L7_TALLY_HEAD)
+		whole = l7_redis_whole_commands(head, len);
+	if (whole > 0) {
+		/* What a walk from the segment's start to its end would leave: nothing carried. */
+		__builtin_memset(&state->request_walk, 0, sizeof(state->request_walk));
+		more = whole - 1;
+	} else {
+		struct l7_walk *w = walk_messages(skb, &state->request_walk, off, len, start ? L7_WALK_FRESH : 0);
+
+		if (!w)
+			return;
+		more = start && w->commands > 0 ? w->commands - 1 : w->commands;
+	}
+	tally_more_requests(state, more, now);
+}
+
+/* Whole PostgreSQL messages in a tally head that could not be walked there. */
+#define L7_PG_NOT_WHOLE 0xffffffffU
+/* Messages looked at in a head: a message is at least its 5-byte header. */
+#define L7_PG_HEAD_MESSAGES (L7_TALLY_HEAD / L7_PG_HEADER)
+
+/*
+ * The Query and Execute messages of a request segment held whole in `hd` (its `n` bytes,
+ * n <= L7_TALLY_HEAD), when it is whole messages and nothing else; L7_PG_NOT_WHOLE when it is
+ * not, and the walk over the skb decides. A paused segment is most often one Query, or
+ * Bind/Describe/Execute/Sync of a prepared statement: all in the head's bytes already. A global
+ * function, verified once.
+ */
+__noinline __u32 l7_pg_whole_messages(struct l7_tally_head *hd, __u32 n)
+{
+	volatile __u32 *pos, *commands;
+
+	if (!hd || n == 0 || n > L7_TALLY_HEAD)
+		return L7_PG_NOT_WHOLE;
+	/* In the head's memory, for the reason given in l7_redis_whole_commands. */
+	pos = &hd->walk_pos;
+	commands = &hd->walk_commands;
+	*pos = 0;
+	*commands = 0;
+	for (int t = 0; t < L7_PG_HEAD_MESSAGES; t++) {
+		__u32 at = *pos, len;
+		__u8 type;
+
+		if (at >= n)
+			break;
+		if (at + L7_PG_HEADER > n)
+			return L7_PG_NOT_WHOLE;
+		type = hd->bytes[at & (L7_TALLY_HEAD - 1)];
+		len = ((__u32)hd->bytes[(at + 1) & (L7_TALLY_HEAD - 1)] << 24) |
+		      ((__u32)hd->bytes[(at + 2) & (L7_TALLY_HEAD - 1)] << 16) |
+		      ((__u32)hd->bytes[(at + 3) & (L7_TALLY_HEAD - 1)] << 8) | hd->bytes[(at + 4) & (L7_TALLY_HEAD - 1)];
+		if (type < 0x20 || type > 0x7e || len < 4 || len > n)
+			return L7_PG_NOT_WHOLE;
+		if (type == 'Q' || type == 'E')
+			*commands += 1;
+		*pos = at + 1 + len;
+	}
+	return *pos == n ? *commands : L7_PG_NOT_WHOLE;
+}
+
+/*
+ * The same for a paused PostgreSQL connection: one exchange per Query and per Execute, as user
+ * space counts them, so a pipeline (libpq pipeline mode, JDBC batches) counts each statement.
+ */
+static __always_inline void pg_tally_more(struct __sk_buff *skb, struct l7_sock_state *state, __u32 off, __u32 len,
+					  bool start, __u64 now, struct l7_tally_head *head)
+{
+	__u32 counted = L7_PG_NOT_WHOLE;
+
+	if (start && len >= L7_PG_HEADER && l7_be32(head->bytes + 1) + 1 == len)
+		/* One message, the most common paused segment (a simple Query). */
+		counted = head->bytes[0] == 'Q' || head->bytes[0] == 'E';
+	else if (start && len <= L7_TALLY_HEAD)
+		counted = l7_pg_whole_messages(head, len);
+	if (counted != L7_PG_NOT_WHOLE) {
+		__builtin_memset(&state->request_walk, 0, sizeof(state->request_walk));
+	} else {
+		struct l7_walk *w = walk_messages(skb, &state->request_walk, off, len,
+						  (start ? L7_WALK_FRESH : 0) | L7_WALK_POSTGRES);
+
+		if (!w)
+			return;
+		counted = w->commands;
+	}
+	if (start && counted == 0) {
+		/*
+		 * tally_open counted the segment's first message, but it holds no Query or Execute (a
+		 * Parse that prepares, or one whose Execute comes in the next segment): user space
+		 * makes no exchange of it, so neither does the tally.
+		 */
+		if (state->pending.requests > 1) {
+			state->pending.requests--;
+		} else {
+			state->pending.start_ns = 0;
+			state->pending.requests = 0;
+		}
+		return;
+	}
+	tally_more_requests(state, start ? counted - 1 : counted, now);
+}
+
+/* A walk is mid-message: the next segment that way continues it, whatever its first byte. */
+static __always_inline bool walk_mid_message(const struct l7_walk_place *p)
+{
+	return p->skip != L7_WALK_LOST && (p->skip != 0 || p->args_left != 0 || p->partial_kind != 0);
 }
 
 struct l7_piece_ctx {
 	struct __sk_buff *skb;
 	struct l7_scratch *scratch;
-	struct l7_redis_walk *w;
+	struct l7_walk *w;
 	struct sonde_l7_stats *s;
 	__u32 payload_off;
 	__u32 seq;
@@ -812,16 +1010,16 @@ struct l7_piece_ctx {
 static long l7_send_piece(__u32 index, void *ctx)
 {
 	struct l7_piece_ctx *pc = ctx;
-	struct l7_redis_walk *w = pc->w;
+	struct l7_walk *w = pc->w;
 	__u32 at, until, here = index, next = index + 1;
 
-	if (index >= w->pieces || index >= L7_REDIS_PIECES)
+	if (index >= w->pieces || index >= L7_WALK_PIECES)
 		return 1;
 	/* Hides the bounds from the compiler so that it keeps the masks the verifier needs. */
 	barrier_var(here);
 	barrier_var(next);
-	here &= L7_REDIS_PIECES - 1;
-	next &= L7_REDIS_PIECES - 1;
+	here &= L7_WALK_PIECES - 1;
+	next &= L7_WALK_PIECES - 1;
 	at = w->piece_at[here];
 	until = index + 1 < w->pieces && next != 0 ? w->piece_at[next] : w->end;
 	if (at < pc->payload_off || until <= at)
@@ -835,29 +1033,29 @@ static long l7_send_piece(__u32 index, void *ctx)
 }
 
 /*
- * A captured Redis segment longer than the capture: its prefix covers only its first messages
- * (pipelined commands, or their replies). It is sent as pieces cut at message starts instead,
- * each piece holding whole messages up to capture_bytes (or one message, however long), so user
- * space sees each message's first capture_bytes, as it would unpipelined. `starts`: the
- * segment looks like it begins with a message. Returns false when the segment is to be sent
- * whole.
+ * A captured Redis or PostgreSQL segment longer than the capture: its prefix covers only its
+ * first messages (pipelined commands, or their replies). It is sent as pieces cut at message
+ * starts instead, each piece holding whole messages up to capture_bytes (or one message, however
+ * long), so user space sees each message's first capture_bytes, as it would unpipelined.
+ * `kind`: L7_WALK_REPLIES and L7_WALK_POSTGRES as they apply. `starts`: the segment looks like it
+ * begins with a message. Returns false when the segment is to be sent whole.
  */
-static __always_inline bool redis_capture_pieces(struct __sk_buff *skb, struct l7_redis_place *place, bool replies,
+static __always_inline bool capture_pieces(struct __sk_buff *skb, struct l7_walk_place *place, __u32 kind,
 						 struct l7_scratch *scratch, __u32 payload_off, __u32 payload_len,
 						 bool starts, struct sonde_l7_stats *s, __u64 now)
 {
 	struct l7_piece_ctx pc = { .skb = skb, .scratch = scratch, .s = s, .payload_off = payload_off, .now = now,
 				   .cost = scratch->header.peer_cookie != 0 ? 2 : 1 };
-	bool mid = redis_mid_message(place);
-	struct l7_redis_walk *w;
+	bool mid = walk_mid_message(place);
+	struct l7_walk *w;
 	__u32 first;
 
 	/* Small segments starting a message need no walk, and carry no place. */
 	if (!mid && !(starts && payload_len > capture_bytes)) {
-		place->skip = L7_REDIS_LOST;
+		place->skip = L7_WALK_LOST;
 		return false;
 	}
-	w = redis_walk(skb, place, payload_off, payload_len, !mid, true, replies);
+	w = walk_messages(skb, place, payload_off, payload_len, kind | L7_WALK_SPLIT | (mid ? 0 : L7_WALK_FRESH));
 	if (!w || w->pieces == 0)
 		return false;
 	first = w->piece_at[0];
@@ -867,7 +1065,7 @@ static __always_inline bool redis_capture_pieces(struct __sk_buff *skb, struct l
 	pc.seq = scratch->header.seq;
 	scratch->header.payload_len = first - payload_off;
 	output(skb, scratch, payload_off, first - payload_off, s);
-	bpf_loop(L7_REDIS_PIECES, l7_send_piece, &pc, 0);
+	bpf_loop(L7_WALK_PIECES, l7_send_piece, &pc, 0);
 	return true;
 }
 
@@ -877,6 +1075,20 @@ static __always_inline bool load_head(struct __sk_buff *skb, __u32 payload_off, 
 	__u32 len = payload_len < L7_HEAD_BYTES ? payload_len : L7_HEAD_BYTES;
 
 	return len >= 1 && len <= L7_HEAD_BYTES && !bpf_skb_load_bytes(skb, payload_off, head, len);
+}
+
+/*
+ * A paused PostgreSQL request segment inside a batch continues it, whatever its first message:
+ * its statements count under the batch's first, not under a Bind that names none. A global
+ * function, so that what it reads of the socket's state does not split the verification of
+ * tally_open after it (inlined, it more than doubled the instructions verified).
+ */
+__noinline int l7_pg_batch_continues(struct l7_sock_state *state)
+{
+	if (!state)
+		return 0;
+	return state->protocol == L7_PROTOCOL_POSTGRESQL && state->pg_batch_open &&
+	       state->request_walk.skip != L7_WALK_LOST;
 }
 
 /*
@@ -906,13 +1118,21 @@ __noinline int l7_tally(struct __sk_buff *skb, struct l7_sock_state *state, __u3
 	if (direction == state->request_direction) {
 		struct l7_tally_head *head = tally_scratch();
 		__u32 len = tally_head_len(payload_len);
-		bool start = head && !bpf_skb_load_bytes(skb, payload_off, head->bytes, len) &&
-			     l7_request_start(state->protocol, head->bytes, payload_len);
+		bool loaded = head && !bpf_skb_load_bytes(skb, payload_off, head->bytes, len);
+		bool start = loaded && l7_request_start(state->protocol, head->bytes, payload_len);
 
+		/* pg_batch_open is only ever set on PostgreSQL sockets: others skip the call. */
+		if (start && state->pg_batch_open && l7_pg_batch_continues(state))
+			start = false;
 		if (start)
 			tally_open(&state->pending, head, len, state->protocol, true, now);
-		if (state->protocol == L7_PROTOCOL_REDIS)
+		if (state->protocol == L7_PROTOCOL_REDIS) {
 			redis_tally_more(skb, state, payload_off, payload_len, start, now, head);
+		} else if (state->protocol == L7_PROTOCOL_POSTGRESQL) {
+			pg_tally_more(skb, state, payload_off, payload_len, start, now, head);
+			if (loaded)
+				state->pg_batch_open = !pg_ends_batch(skb, head->bytes, payload_off, payload_len);
+		}
 		return 0;
 	}
 	{
@@ -1150,9 +1370,15 @@ static __always_inline int capture(struct __sk_buff *skb, __u8 direction)
 
 	now = bpf_ktime_get_ns();
 	if (state->shed) {
-		/* Resume only at a request boundary, once the pause is over and the budget allows. */
-		if (!request || now < state->shed_until_ns || !take_request_tokens(now, cost)) {
-			if (request && now >= state->shed_until_ns)
+		/*
+		 * Resume only at a request boundary, once the pause is over, no tallied request still
+		 * waits for its answer (a pipeline's: it would be lost to both the tally and the
+		 * parser) nor is a PostgreSQL batch open, and the budget allows.
+		 */
+		bool waiting = state->pending.start_ns != 0 || state->pg_batch_open;
+
+		if (!request || now < state->shed_until_ns || waiting || !take_request_tokens(now, cost)) {
+			if (request && now >= state->shed_until_ns && !waiting)
 				state->shed_until_ns = now + L7_SHED_NS;
 			if (s)
 				s->segments_shed++;
@@ -1162,16 +1388,16 @@ static __always_inline int capture(struct __sk_buff *skb, __u8 direction)
 		state->shed = 0;
 		state->pending.start_ns = 0;
 		state->pending.requests = 0;
-		state->redis.skip = L7_REDIS_LOST;
-		state->reply.skip = L7_REDIS_LOST;
-	} else if (request) {
+		state->request_walk.skip = L7_WALK_LOST;
+		state->reply_walk.skip = L7_WALK_LOST;
+	} else if (request && !state->pg_batch_open) {
 		if (!take_request_tokens(now, cost)) {
 			state->shed = 1;
 			state->shed_until_ns = now + L7_SHED_NS;
 			state->pending.start_ns = 0;
 			state->pending.requests = 0;
-			state->redis.skip = L7_REDIS_LOST;
-			state->reply.skip = L7_REDIS_LOST;
+			state->request_walk.skip = L7_WALK_LOST;
+			state->reply_walk.skip = L7_WALK_LOST;
 			emit_shed(bpf_get_socket_cookie(skb));
 			if (s) {
 				s->segments_shed++;
@@ -1180,9 +1406,14 @@ static __always_inline int capture(struct __sk_buff *skb, __u8 direction)
 			goto tally;
 		}
 	} else {
-		/* Mid-message segments are always sent (a message is never cut), but they count. */
+		/*
+		 * Mid-message segments, and requests inside a PostgreSQL batch, are always sent (a
+		 * message or a pipeline is never cut), but they count.
+		 */
 		take_tokens(now, cost);
 	}
+	if (state->protocol == L7_PROTOCOL_POSTGRESQL && direction == state->request_direction)
+		state->pg_batch_open = !pg_ends_batch(skb, head, payload_off, payload_len);
 
 	scratch = bpf_map_lookup_elem(&l7_scratch_map, &zero);
 	if (!scratch)
@@ -1208,12 +1439,15 @@ static __always_inline int capture(struct __sk_buff *skb, __u8 direction)
 		bpf_skb_load_bytes(skb, tcp_off + 4, &seq_be, 4);
 		scratch->header.seq = bpf_ntohl(seq_be);
 	}
-	if (state->protocol == L7_PROTOCOL_REDIS) {
+	if (state->protocol == L7_PROTOCOL_REDIS || state->protocol == L7_PROTOCOL_POSTGRESQL) {
 		bool replies = direction != state->request_direction;
-		bool starts = replies ? redis_line_type(head[0]) || redis_counted_type(head[0]) : request;
+		bool pg = state->protocol == L7_PROTOCOL_POSTGRESQL;
+		bool starts = pg ? pg_message_start(head, payload_len) :
+			      replies ? redis_line_type(head[0]) || redis_counted_type(head[0]) : request;
+		__u32 kind = (replies ? L7_WALK_REPLIES : 0) | (pg ? L7_WALK_POSTGRES : 0);
 
-		if (redis_capture_pieces(skb, replies ? &state->reply : &state->redis, replies, scratch, payload_off,
-					 payload_len, starts, s, now))
+		if (capture_pieces(skb, replies ? &state->reply_walk : &state->request_walk, kind, scratch, payload_off,
+				   payload_len, starts, s, now))
 			return 1;
 	}
 	output(skb, scratch, payload_off, payload_len, s);

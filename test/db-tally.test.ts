@@ -12,7 +12,7 @@ import { L7Telemetry } from '../src/telemetry/l7-telemetry.js';
 import { MetricRegistry } from '../src/telemetry/metrics/registry.js';
 import { run } from './support/daemon.js';
 import { kernelUnavailableReason, requireKernel } from './support/kernel.js';
-import { postgresBin, startPostgres, type Postgres } from './support/postgres.js';
+import { postgresBin, startPostgres, withPipelineScript, type Postgres } from './support/postgres.js';
 import { startRedis } from './support/redis.js';
 
 /** db_client_operation_duration_seconds_count by label set, for one system and client service. */
@@ -107,6 +107,32 @@ describe('kernel tallies of paused connections: redis-server and PostgreSQL over
     });
   }
 
+  // 8 statements behind one Sync fit one segment of whole messages; 60 make ~8 KiB segments
+  // that cut messages, walked across segments (docs/l7-capture.md).
+  for (const statements of [8, 60]) {
+    it(`pgbench pipelines of ${statements} statements: every pipelined statement counted, not one per segment`, async (t) => {
+      if (!requireKernel(t) || l7 === undefined || pg === undefined) return;
+      const pgbench = (args: string[]): void => {
+        run(join(postgresBin(), 'pgbench'), args, { env: pg!.clientEnv });
+      };
+      pgbench(['-i', '-n', '-s', '1', '-q']);
+      await settle();
+      const start = dbCounts(registry, 'postgresql', 'pgbench');
+      const before = tallied();
+      const clients = 2;
+      const tx = 200;
+      withPipelineScript(statements, (script) => pgbench(['-n', '-c', String(clients), '-t', String(tx), '-M', 'extended', '-f', script]));
+      await settle();
+      const N = clients * tx * statements;
+      assert.ok(tallied() - before > N / 4, `a good share of the statements were tallied (${tallied() - before} of ${N})`);
+      const counts = dbCounts(registry, 'postgresql', 'pgbench');
+      const added = (key: string): number => (counts.get(key) ?? 0) - (start.get(key) ?? 0);
+      // Counted under the batch's first statement, whether a segment starts at a Parse, at a
+      // Bind that names no statement, or mid-message; and a pipelining connection is paused and
+      // resumed only between batches, so no statement in flight is lost.
+      assert.equal(added('SELECT pgbench_branches'), N, JSON.stringify([...counts]));
+    });
+  }
 
   it('pgbench: every statement counted under its operation and table', async (t) => {
     if (!requireKernel(t) || l7 === undefined || pg === undefined) return;

@@ -1,6 +1,7 @@
 // Kernel test: PostgreSQL calls captured from a real server driven by pgbench, psql and the
-// `pg` npm client — exact counts per statement, SQLSTATEs of failures, prepared statements
-// re-executed without their SQL on the wire still named by it, and no literal leaves the host.
+// `pg` npm client — exact counts per statement (pipelines longer than the capture too),
+// SQLSTATEs of failures, prepared statements re-executed without their SQL on the wire still
+// named by it, and no literal leaves the host.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -9,7 +10,7 @@ import { packageRoot } from '../src/kernel/package-root.js';
 import { run } from './support/daemon.js';
 import { requireKernel } from './support/kernel.js';
 import { countBy, startL7Capture, type L7Capture } from './support/l7-capture.js';
-import { postgresBin, startPostgres, type Postgres } from './support/postgres.js';
+import { postgresBin, startPostgres, withPipelineScript, type Postgres } from './support/postgres.js';
 
 describe('PostgreSQL capture: real server, pgbench, psql and node-pg', () => {
   let capture: L7Capture | null = null;
@@ -66,6 +67,35 @@ describe('PostgreSQL capture: real server, pgbench, psql and node-pg', () => {
       assert.equal(update?.attributes['db.query.summary'], 'UPDATE pgbench_accounts');
     });
   }
+
+  it('pgbench pipelines longer than the capture: every statement is a record with its rows', async (t) => {
+    if (!requireKernel(t) || capture === null || pg === null) return;
+    const cap = capture;
+    pgbench(['-i', '-n', '-s', '1', '-q']);
+    await cap.settle(pg.port);
+    // 60 statements behind one Sync: libpq writes them as ~8 KiB segments, and their answers
+    // come back as segments of several KiB, both past the 4 KiB capture of a segment.
+    const statements = 60;
+    const before = cap.exchanges.length;
+    const tx = 5;
+    withPipelineScript(statements, (script) => pgbench(['-n', '-c', '1', '-t', String(tx), '-M', 'extended', '-f', script]));
+    const N = statements * tx;
+    const mine = (side: 'client' | 'server'): L7Exchange[] => cap.exchanges.slice(before)
+      .filter((e) => e.side === side && (side === 'client' ? e.remotePort : e.localPort) === pg!.port && e.resource === 'pgbench_branches');
+    await cap.atLeast('every pipelined SELECT on both sides', () => mine('client').length + mine('server').length, 2 * N);
+    await cap.settle(pg.port);
+    for (const side of ['client', 'server'] as const) {
+      const got = mine(side);
+      const detail = `${side}: ${got.length} records; ${cap.lossReport()}`;
+      assert.equal(got.length, N, detail);
+      for (const e of got) {
+        assert.equal(e.operation, 'SELECT', detail);
+        assert.equal(e.failed, false, detail);
+        assert.equal(e.statusText, '00000', detail);
+        assert.equal(e.attributes['db.response.returned_rows'], 1, detail);
+      }
+    }
+  });
 
   it('psql errors carry their SQLSTATE', async (t) => {
     if (!requireKernel(t) || capture === null || pg === null) return;

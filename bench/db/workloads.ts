@@ -57,38 +57,52 @@ export function runRedisBenchmark(port: number, requests: number, cpu: number | 
   return redisBenchmarkResult(r.stdout, requests);
 }
 
-/** runRedisBenchmark that leaves the event loop running meanwhile (ring buffers drained on it). */
-export function runRedisBenchmarkAsync(port: number, requests: number, cpu: number | null): Promise<WorkloadResult> {
-  const [command, args] = redisBenchmarkCommand(port, requests, cpu);
+/** A client's stdout, run without blocking the event loop (ring buffers are drained on it meanwhile). */
+function runAsync(command: string, args: string[], env?: NodeJS.ProcessEnv): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
     let out = '';
     let err = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
     child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
     child.on('error', reject);
     child.on('close', (code) => {
-      if (code !== 0) reject(new Error(`redis-benchmark exited ${code}: ${err}`));
-      else {
-        try {
-          resolve(redisBenchmarkResult(out, requests));
-        } catch (e) {
-          reject(e);
-        }
-      }
+      if (code !== 0) reject(new Error(`${command} ${args.join(' ')} exited ${code}: ${err}`));
+      else resolve(out);
     });
   });
+}
+
+/** runRedisBenchmark that leaves the event loop running meanwhile. */
+export async function runRedisBenchmarkAsync(port: number, requests: number, cpu: number | null): Promise<WorkloadResult> {
+  const [command, args] = redisBenchmarkCommand(port, requests, cpu);
+  return redisBenchmarkResult(await runAsync(command, args), requests);
 }
 
 /** Statements per pgbench TPC-B transaction: BEGIN, 3 UPDATEs, SELECT, INSERT, END. */
 export const PGBENCH_STATEMENTS_PER_TRANSACTION = 7;
 
-export function runPgbench(env: NodeJS.ProcessEnv, seconds: number, cpu: number | null): WorkloadResult {
+function pgbenchCommand(seconds: number, cpu: number | null): [string, string[]] {
   const bin = join(postgresBin(), 'pgbench');
   const args = ['-n', '-c', '4', '-j', '1', '-T', String(seconds), '-M', 'simple'];
-  const r = cpu === null ? spawnSync(bin, args, { encoding: 'utf8', env }) : spawnSync('taskset', ['-c', String(cpu), bin, ...args], { encoding: 'utf8', env });
-  if (r.status !== 0) throw new Error(`pgbench exited ${r.status}: ${r.stderr}`);
-  const report = parsePgbenchReport(r.stdout);
-  if (report === null) throw new Error(`pgbench printed no report: ${r.stdout}`);
+  return cpu === null ? [bin, args] : ['taskset', ['-c', String(cpu), bin, ...args]];
+}
+
+function pgbenchResult(stdout: string): WorkloadResult {
+  const report = parsePgbenchReport(stdout);
+  if (report === null) throw new Error(`pgbench printed no report: ${stdout}`);
   return { opsPerSecond: report.tps * PGBENCH_STATEMENTS_PER_TRANSACTION, operations: report.transactions * PGBENCH_STATEMENTS_PER_TRANSACTION };
+}
+
+export function runPgbench(env: NodeJS.ProcessEnv, seconds: number, cpu: number | null): WorkloadResult {
+  const [command, args] = pgbenchCommand(seconds, cpu);
+  const r = spawnSync(command, args, { encoding: 'utf8', env });
+  if (r.status !== 0) throw new Error(`pgbench exited ${r.status}: ${r.stderr}`);
+  return pgbenchResult(r.stdout);
+}
+
+/** runPgbench that leaves the event loop running meanwhile. */
+export async function runPgbenchAsync(env: NodeJS.ProcessEnv, seconds: number, cpu: number | null): Promise<WorkloadResult> {
+  const [command, args] = pgbenchCommand(seconds, cpu);
+  return pgbenchResult(await runAsync(command, args, env));
 }

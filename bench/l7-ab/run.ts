@@ -6,11 +6,12 @@
  * alternate which build is attached first (see ratio.ts). Only the kernel programs run: nothing
  * parses, so this measures the workload's side of the cost, not the agent's.
  *
- * The traffic is nginx under wrk (`--workload http`, the default) or redis-server under
- * redis-benchmark SET/GET (`--workload redis`): Redis segments take paths of their own (the RESP
+ * The traffic is nginx under wrk (`--workload http`, the default), redis-server under
+ * redis-benchmark SET/GET (`--workload redis`), or PostgreSQL under pgbench (`--workload
+ * postgresql`): Redis and PostgreSQL segments take paths of their own (the message
  * walk that counts pipelined commands).
  *
- * usage: node dist/bench/l7-ab/run.js --b variant.bpf.o [--a base.bpf.o] [--rounds N] [--seconds S] [--workload http|redis]
+ * usage: node dist/bench/l7-ab/run.js --b variant.bpf.o [--a base.bpf.o] [--rounds N] [--seconds S] [--workload http|redis|postgresql]
  */
 import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
@@ -78,7 +79,7 @@ async function main(): Promise<number> {
     },
   });
   if (values.b === undefined) {
-    console.error('usage: node dist/bench/l7-ab/run.js --b variant.bpf.o [--a base.bpf.o] [--rounds N (even, 6)] [--seconds S (4)] [--workload http|redis]');
+    console.error('usage: node dist/bench/l7-ab/run.js --b variant.bpf.o [--a base.bpf.o] [--rounds N (even, 6)] [--seconds S (4)] [--workload http|redis|postgresql]');
     return 2;
   }
   const rounds = Number(values.rounds);

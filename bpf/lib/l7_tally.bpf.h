@@ -8,8 +8,9 @@
  * each entry into metric observations, with the socket's identity resolved there.
  *
  * What is exact and what is not (docs/l7-capture.md): every request start seen in a segment is
- * counted; several pipelined requests in one segment count as one; the latency is first request
- * byte to first response byte.
+ * counted; several pipelined requests in one segment count as one, but for Redis and PostgreSQL,
+ * whose segments are walked message by message (l7.bpf.c); the latency is first request byte to
+ * first response byte.
  *
  * The hashes here have twins in src/correlate/tally-key.ts (user space learns hash -> route and
  * hash -> table from the exchanges it does parse): change both together.
@@ -78,10 +79,10 @@ struct l7_tally_head {
 	__u32 hashed;
 	/* The request's first token's length. */
 	__u32 token_len;
-	/* l7_redis_whole_commands' walk over `bytes`, in memory for the reason above. */
-	__u32 redis_pos;
-	__u32 redis_args_left;
-	__u32 redis_commands;
+	/* l7_redis_whole_commands and l7_pg_whole_messages walk `bytes` here, in memory for the reason above. */
+	__u32 walk_pos;
+	__u32 walk_args_left;
+	__u32 walk_commands;
 };
 
 struct {

@@ -1,4 +1,4 @@
-import { chownSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chownSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './nginx.js';
@@ -40,4 +40,25 @@ export async function startPostgres(): Promise<Postgres> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Runs `use` with a pgbench script (in a temporary file, removed after) of `statements` SELECTs
+ * from pgbench_branches behind one Sync (\\startpipeline ... \\endpipeline). Run with `-M
+ * extended`, 60 statements make ~8 KiB segments each way, past the 4 KiB capture of a segment.
+ */
+export function withPipelineScript<T>(statements: number, use: (path: string) => T): T {
+  const dir = mkdtempSync(join(tmpdir(), 'sonde-pgpipe-'));
+  try {
+    const lines = ['\\startpipeline'];
+    for (let i = 0; i < statements; i++) {
+      lines.push(`SELECT ${i} AS pipelined_column_${i}, repeat('x', 40) AS padding_for_statement_${i} FROM pgbench_branches WHERE bid > 0;`);
+    }
+    lines.push('\\endpipeline');
+    const path = join(dir, 'pipeline.sql');
+    writeFileSync(path, `${lines.join('\n')}\n`);
+    return use(path);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
