@@ -384,6 +384,7 @@ struct l7_walk {
 	__u32 pieces;
 	__u32 piece_start;
 	__u32 last_start;
+	__u32 last_bulk;
 	__u32 piece_at[L7_WALK_PIECES];
 };
 
@@ -401,18 +402,23 @@ struct l7_walk_ctx {
 
 /*
  * A message starts (or the segment ends) at `at`, so the one before ends there: if it does not
- * fit in the current piece's capture, a new piece starts with it.
+ * fit in the current piece's capture, a new piece starts with it. A bulk message (a PostgreSQL
+ * DataRow or CopyData: `bulk` says the one starting at `at` is one) never starts a piece: a long
+ * result or COPY is kept to a prefix per piece, as it was per segment, and only the messages
+ * that end or begin an answer are given pieces of their own.
  */
-static __always_inline void walk_message_boundary(struct l7_walk *w, __u32 at)
+static __always_inline void walk_message_boundary(struct l7_walk *w, __u32 at, bool bulk)
 {
 	if (!w->split)
 		return;
-	if (at - w->piece_start > capture_bytes && w->last_start > w->piece_start && w->pieces < L7_WALK_PIECES) {
+	if (at - w->piece_start > capture_bytes && w->last_start > w->piece_start && !w->last_bulk &&
+	    w->pieces < L7_WALK_PIECES) {
 		w->piece_at[w->pieces & (L7_WALK_PIECES - 1)] = w->last_start;
 		w->pieces++;
 		w->piece_start = w->last_start;
 	}
 	w->last_start = at;
+	w->last_bulk = bulk;
 }
 
 /*
@@ -493,7 +499,7 @@ static long l7_redis_token(__u32 index, void *ctx)
 	} else {
 		kind = b[0];
 		if (kind == '*')
-			walk_message_boundary(w, w->pos);
+			walk_message_boundary(w, w->pos, false);
 		header = redis_header_end(b, 1, n, &v, &cr);
 	}
 	if (header == L7_REDIS_BAD || v > 512 * 1024 * 1024)
@@ -564,7 +570,7 @@ static long l7_redis_reply_token(__u32 index, void *ctx)
 		kind = b[0];
 		if (w->place.args_left == 0) {
 			w->commands++;
-			walk_message_boundary(w, w->pos);
+			walk_message_boundary(w, w->pos, false);
 		}
 	}
 	if (redis_line_type(kind)) {
@@ -652,8 +658,6 @@ static long l7_pg_token(__u32 index, void *ctx)
 	seen = w->place.partial_kind;
 	if (seen >= L7_PG_HEADER)
 		goto lost;
-	if (seen == 0)
-		walk_message_boundary(w, w->pos);
 	want = L7_PG_HEADER - seen;
 	n = w->end - w->pos;
 	if (n > want)
@@ -669,6 +673,9 @@ static long l7_pg_token(__u32 index, void *ctx)
 		v = (v << 8) | b[j];
 	}
 	if (seen + n < L7_PG_HEADER) {
+		/* A message starts here, of a type not known yet. */
+		if (seen == 0)
+			walk_message_boundary(w, w->pos, false);
 		/* At most four bytes so far: they fit the place's 32 bits. */
 		w->place.partial_kind = seen + n;
 		w->place.partial_value = (__u32)v;
@@ -681,6 +688,8 @@ static long l7_pg_token(__u32 index, void *ctx)
 	len = (__u32)v;
 	if (type < 0x20 || type > 0x7e || len < 4 || len > L7_PG_MAX_MESSAGE)
 		goto lost;
+	if (seen == 0)
+		walk_message_boundary(w, w->pos, type == 'D' || type == 'd');
 	if (type == 'Q' || type == 'E')
 		w->commands++;
 	w->pos += n + (len - 4);
@@ -754,6 +763,7 @@ __noinline int l7_walk_segment(struct __sk_buff *skb, struct l7_walk_place *plac
 	w->pieces = 0;
 	w->piece_start = off;
 	w->last_start = off;
+	w->last_bulk = 0;
 	if (how & L7_WALK_FRESH) {
 		w->pos = off;
 		__builtin_memset(&w->place, 0, sizeof(w->place));
@@ -773,7 +783,7 @@ __noinline int l7_walk_segment(struct __sk_buff *skb, struct l7_walk_place *plac
 	} else {
 		place->skip = L7_WALK_LOST;
 	}
-	walk_message_boundary(w, w->lost ? w->pos : w->end);
+	walk_message_boundary(w, w->lost ? w->pos : w->end, false);
 	return 0;
 }
 

@@ -59,6 +59,25 @@ describe('MySQL capture: real MariaDB, the mariadb client and mysql2', () => {
     assert.equal(server[0]?.comm, 'mariadbd');
   });
 
+  it('mariadb client: a result set longer than the capture keeps its row count, and the next statement pairs', async (t) => {
+    if (!requireKernel(t) || capture === null || db === null) return;
+    const cap = capture;
+    // 2,000 rows of ~40 bytes: ~90 KB of result packets after the capture's first 4 KiB.
+    client('CREATE DATABASE IF NOT EXISTS bulk; CREATE TABLE bulk.seq (n INT PRIMARY KEY, label VARCHAR(40)); ' +
+      'USE bulk; INSERT INTO bulk.seq SELECT seq, REPEAT(\'x\', 30) FROM seq_1_to_2000');
+    client('USE bulk; SELECT n, label FROM seq; SELECT COUNT(*) FROM seq WHERE n > 10');
+    const mine = (): L7Exchange[] => cap.clientSide(db!.port).filter((e) => e.comm === 'mariadb' && e.resource === 'seq');
+    await cap.atLeast('both SELECTs on bulk.seq', () => mine().filter((e) => e.operation === 'SELECT').length, 2);
+    await cap.settle(db.port);
+    const selects = mine().filter((e) => e.operation === 'SELECT');
+    const detail = JSON.stringify(selects.map((e) => [e.attributes['db.query.text'], e.attributes['db.response.returned_rows'], e.failed, e.statusText]));
+    assert.equal(selects.length, 2, detail);
+    const [bulkRows, count] = selects;
+    assert.equal(bulkRows?.attributes['db.response.returned_rows'], 2000, detail);
+    assert.equal(count?.attributes['db.response.returned_rows'], 1, detail);
+    for (const e of selects) assert.equal(e.failed, false, detail);
+  });
+
   it('mysql2: a prepared statement executed twice is two records carrying its SQL', async (t) => {
     if (!requireKernel(t) || capture === null || db === null) return;
     const cap = capture;

@@ -97,6 +97,27 @@ describe('PostgreSQL capture: real server, pgbench, psql and node-pg', () => {
     }
   });
 
+  it('a long result stays a prefix per segment: its rows are not sent as pieces', async (t) => {
+    if (!requireKernel(t) || capture === null || pg === null) return;
+    const cap = capture;
+    const psql = join(postgresBin(), 'psql');
+    const before = cap.pipeline.probes.kernelStats();
+    const exchangesBefore = cap.exchanges.length;
+    // ~8 MB of DataRows in the server's 8 KiB writes: each segment is longer than the capture.
+    run(psql, ['-X', '-q', '-o', '/dev/null', '-c', "SELECT g, repeat('x', 400) FROM generate_series(1, 20000) g"], { env: pg.clientEnv });
+    const mine = (): L7Exchange[] => cap.exchanges.slice(exchangesBefore).filter((e) => e.side === 'client' && e.comm === 'psql' && e.operation === 'SELECT');
+    await cap.atLeast('the long SELECT', () => mine().length, 1);
+    await cap.settle(pg.port);
+    const after = cap.pipeline.probes.kernelStats();
+    const seen = after.segmentsSeen - before.segmentsSeen;
+    const sent = after.segmentsCaptured - before.segmentsCaptured;
+    // Cut into pieces at DataRows, each segment (8 KiB or more) would be sent as two or more;
+    // a few segments holding the end of the answer (CommandComplete, ReadyForQuery) are.
+    assert.ok(seen > 500, `the result took many segments (${seen})`);
+    assert.ok(sent < seen * 1.1, `${sent} events sent for ${seen} segments`);
+    assert.equal(mine().length, 1);
+  });
+
   it('psql errors carry their SQLSTATE', async (t) => {
     if (!requireKernel(t) || capture === null || pg === null) return;
     const cap = capture;
