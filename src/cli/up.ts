@@ -48,7 +48,7 @@ export async function runUp(config: SondeConfig): Promise<number> {
   });
   const registry = new MetricRegistry({ maxSeriesPerMetric: config.metrics.maxSeriesPerMetric, onCollectHookError: (e) => log.warn(`metrics: ${(e as Error).message}`) });
   const recent = new RecentFlows(config.flows.recentLimit);
-  const flowMetrics = new FlowMetrics(registry);
+  const flowMetrics = new FlowMetrics(registry, { maxPeersPerService: config.metrics.maxPeersPerService });
   let pipeline: FlowPipeline | null = null;
   let l7: L7Pipeline | null = null;
   let l7Problem: string | null = null;

@@ -45,6 +45,7 @@ describe('loadConfig: values and precedence', () => {
           '  table_size: 1024',
           'metrics:',
           '  max_series_per_metric: 100',
+          '  max_peers_per_service: 20',
         ].join('\n'),
       },
       want: (c) =>
@@ -55,7 +56,7 @@ describe('loadConfig: values and precedence', () => {
           durationMs: 5_400_000,
           logLevel: 'debug',
           flows: { recentLimit: 500, tableSize: 1024 },
-          metrics: { maxSeriesPerMetric: 100 },
+          metrics: { maxSeriesPerMetric: 100, maxPeersPerService: 20 },
           configFile: PATH,
         }),
     },
@@ -74,10 +75,11 @@ describe('loadConfig: values and precedence', () => {
     },
     {
       name: 'env for nested keys',
-      input: { env: { SONDE_FLOWS_RECENT_LIMIT: '42', SONDE_FLOWS_TABLE_SIZE: '2048', SONDE_METRICS_MAX_SERIES_PER_METRIC: '7' } },
+      input: { env: { SONDE_FLOWS_RECENT_LIMIT: '42', SONDE_FLOWS_TABLE_SIZE: '2048', SONDE_METRICS_MAX_SERIES_PER_METRIC: '7', SONDE_METRICS_MAX_PEERS_PER_SERVICE: '3' } },
       want: (c) => {
         assert.deepEqual(c.flows, { recentLimit: 42, tableSize: 2048 });
         assert.equal(c.metrics.maxSeriesPerMetric, 7);
+        assert.equal(c.metrics.maxPeersPerService, 3);
       },
     },
     {
@@ -309,7 +311,7 @@ describe('loadConfig: errors', () => {
       input: { yaml: 'metrics:\n  banana: 1\n' },
       source: 'file',
       key: 'metrics.banana',
-      message: /metrics\.banana: unknown key \(expected one of: max_series_per_metric\)/,
+      message: /metrics\.banana: unknown key \(expected one of: max_series_per_metric, max_peers_per_service\)/,
     },
     {
       name: 'unknown key even with a null value',

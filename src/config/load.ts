@@ -172,6 +172,7 @@ const FIELDS: readonly Field<unknown>[] = [
     }
   }),
   positiveIntField('metrics.max_series_per_metric', 'SONDE_METRICS_MAX_SERIES_PER_METRIC', (c, v) => (c.metrics.maxSeriesPerMetric = v)),
+  positiveIntField('metrics.max_peers_per_service', 'SONDE_METRICS_MAX_PEERS_PER_SERVICE', (c, v) => (c.metrics.maxPeersPerService = v)),
   booleanField('l7.enabled', 'SONDE_L7_ENABLED', (c, v) => (c.l7.enabled = v)),
   positiveIntField('l7.capture_bytes', 'SONDE_L7_CAPTURE_BYTES', (c, v) => (c.l7.captureBytes = v), (n) => {
     if (n > L7_CAPTURE_BYTES_MAX) throw new InvalidValueError(`must be at most ${L7_CAPTURE_BYTES_MAX} (the kernel probe's buffer), got ${n}`);

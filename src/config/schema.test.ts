@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { DEFAULT_MAX_PEERS_PER_SERVICE } from '../telemetry/peer-budget.js';
 import { DEFAULT_RECENT_SPANS } from '../telemetry/recent-spans.js';
 import { FLOW_TABLE_SIZE_MAX, FLOW_TABLE_SIZE_MIN, LOG_LEVELS, defaultConfig } from './schema.js';
 
@@ -15,6 +16,7 @@ describe('defaultConfig', () => {
     { name: 'runs until signalled', check: () => assert.equal(defaultConfig().durationMs, null) },
     // Two places hold this default (config must not import telemetry): they must agree.
     { name: 'recent records: the ring\'s own default', check: () => assert.equal(defaultConfig().l7.recentLimit, DEFAULT_RECENT_SPANS) },
+    { name: 'peers per service: the flow metrics\' own default', check: () => assert.equal(defaultConfig().metrics.maxPeersPerService, DEFAULT_MAX_PEERS_PER_SERVICE) },
     { name: 'log level is a known level', check: () => assert.ok(LOG_LEVELS.includes(defaultConfig().logLevel)) },
     {
       name: 'flow table size satisfies its own constraint',

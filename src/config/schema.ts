@@ -82,7 +82,7 @@ export interface SondeConfig {
   durationMs: number | null;
   logLevel: LogLevel;
   flows: { recentLimit: number; tableSize: number };
-  metrics: { maxSeriesPerMetric: number };
+  metrics: { maxSeriesPerMetric: number; maxPeersPerService: number };
   l7: L7Config;
   services: ServiceRule[];
   configFile: string | null;
@@ -111,7 +111,7 @@ export function defaultConfig(): SondeConfig {
     durationMs: null,
     logLevel: 'info',
     flows: { recentLimit: 10_000, tableSize: 65_536 },
-    metrics: { maxSeriesPerMetric: 2_000 },
+    metrics: { maxSeriesPerMetric: 2_000, maxPeersPerService: 100 },
     l7: {
       enabled: true,
       captureBytes: 4096,

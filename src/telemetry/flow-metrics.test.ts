@@ -132,6 +132,24 @@ describe('FlowMetrics', () => {
     ]);
   });
 
+  it('bounds each service\'s peers: a public server\'s clients past the limit count under _other', () => {
+    const registry = new MetricRegistry();
+    const metrics = new FlowMetrics(registry, { maxPeersPerService: 3 });
+    for (let i = 1; i <= 10; i++) {
+      metrics.record(flow({ service_name: 'nginx', direction: 'inbound', remote_addr: `203.0.113.${i}`, remote_port: 50000 + i, socket_cookie: i }));
+    }
+    metrics.record(flow({ socket_cookie: 11 }));
+    const all = samples(serializePrometheus(registry.collect()));
+    assert.deepEqual(linesOf(all, 'sonde_tcp_connections_total'), [
+      `sonde_tcp_connections_total{${CURL},direction="outbound",status="closed"} 1`,
+      'sonde_tcp_connections_total{service_name="nginx",peer="203.0.113.1",direction="inbound",status="closed"} 1',
+      'sonde_tcp_connections_total{service_name="nginx",peer="203.0.113.2",direction="inbound",status="closed"} 1',
+      'sonde_tcp_connections_total{service_name="nginx",peer="203.0.113.3",direction="inbound",status="closed"} 1',
+      'sonde_tcp_connections_total{service_name="nginx",peer="_other",direction="inbound",status="closed"} 7',
+    ]);
+    assert.deepEqual(linesOf(all, 'sonde_tcp_peer_overflow_total'), ['sonde_tcp_peer_overflow_total{service_name="nginx"} 7']);
+  });
+
   it('a failed connect shows up only in the counters, never in a histogram', () => {
     const all = scenario();
     const withFailedPeer = [...all.keys()].filter((k) => k.includes('peer="10.0.0.6:5432"')).map((k) => k.slice(0, k.indexOf('{')));

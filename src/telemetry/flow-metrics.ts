@@ -3,6 +3,7 @@ import { BoundCache } from './metrics/bound-cache.js';
 import type { BoundCounter } from './metrics/counter.js';
 import type { BoundHistogram } from './metrics/histogram.js';
 import type { MetricRegistry } from './metrics/registry.js';
+import { DEFAULT_MAX_PEERS_PER_SERVICE, PeerBudget } from './peer-budget.js';
 
 // Connections live from sub-millisecond (loopback RPCs) to hours (pools, streams).
 const DURATION_BUCKETS = [0.001, 0.005, 0.025, 0.1, 0.5, 1, 5, 30, 120, 600, 3600];
@@ -31,16 +32,34 @@ interface FlowSeries {
   retransmits?: BoundCounter;
 }
 
-/** Aggregated TCP flow metrics; cardinality is bounded by the registry's per-metric series limit. */
+export interface FlowMetricsOptions {
+  /** Distinct peers per service before new ones are labelled `_other` (metrics.max_peers_per_service). */
+  maxPeersPerService?: number;
+}
+
+/**
+ * Aggregated TCP flow metrics. Cardinality is bounded per service (its peers) and per metric (the
+ * registry's series limit).
+ */
 export class FlowMetrics {
   readonly #series = new BoundCache<FlowSeries>();
+  readonly #peers: PeerBudget;
   readonly #connections;
   readonly #bytes;
   readonly #duration;
   readonly #rtt;
   readonly #retransmits;
 
-  constructor(registry: MetricRegistry) {
+  constructor(registry: MetricRegistry, options: FlowMetricsOptions = {}) {
+    const peerOverflow = registry.counter({
+      name: 'sonde_tcp_peer_overflow_total',
+      help: 'Ended TCP connections counted under peer="_other" because their service had reached its peer limit (metrics.max_peers_per_service).',
+      labelNames: ['service_name'] as const,
+    });
+    this.#peers = new PeerBudget({
+      maxPeersPerService: options.maxPeersPerService ?? DEFAULT_MAX_PEERS_PER_SERVICE,
+      onOverflow: (service_name) => peerOverflow.inc({ service_name }),
+    });
     this.#connections = registry.counter({
       name: 'sonde_tcp_connections_total',
       help: 'TCP connections that ended, by direction and how they ended (closed, reset, failed).',
@@ -72,7 +91,7 @@ export class FlowMetrics {
 
   record(r: FlowRecord): void {
     const service_name = r.service_name;
-    const peer = peerLabel(r);
+    const peer = this.#peers.label(service_name, peerLabel(r));
     const key = `${service_name}\0${peer}\0${r.direction}\0${r.status}`;
     const s = this.#series.get(key) ?? this.#series.set(key, {
       connections: this.#connections.bind({ service_name, peer, direction: r.direction, status: r.status }),
