@@ -74,7 +74,9 @@ struct l7_sock_state {
 	 * a lone simple Query). Pausing there would lose the batch's statements in flight.
 	 */
 	__u8 pg_batch_open;
-	__u8 pad0[2];
+	/* MySQL: a client socket's first request looked for its local server (see capture()). */
+	__u8 link_tried;
+	__u8 pad0[1];
 	/* While shed, capture resumes at the first request after this time. */
 	__u64 shed_until_ns;
 	/* The process last seen writing to this socket (egress runs in the writer's context). */
@@ -1375,6 +1377,21 @@ static __always_inline int capture(struct __sk_buff *skb, __u8 direction)
 	}
 	cost = state->peer_cookie != 0 ? 2 : 1;
 	request = direction == state->request_direction && l7_request_start(state->protocol, head, payload_len);
+	/*
+	 * A MySQL server speaks first (its greeting), so a client socket is recognised from a
+	 * response and not linked then: its first command links it to a local server instead. The
+	 * login before it was read on both sockets; nothing waits for an answer yet.
+	 */
+	if (mirror_local_peers && request && direction == L7_DIRECTION_EGRESS && state->protocol == L7_PROTOCOL_MYSQL &&
+	    !state->link_tried && !state->shed) {
+		state->link_tried = 1;
+		if (l7_link_local_peer(skb, state->protocol) == 1) {
+			state->protocol = L7_PROTOCOL_MIRRORED;
+			if (s)
+				s->connections_mirrored++;
+			return 1;
+		}
+	}
 	start = request || (state->protocol == L7_PROTOCOL_HTTP1 && payload_len >= 7 &&
 			    http1_start(head) == HTTP1_RESPONSE);
 
