@@ -111,10 +111,11 @@ static __always_inline void read_addrs(const struct sock *sk, __u8 family, __u8 
 	}
 }
 
-static __always_inline void emit_open(__u64 cookie, __u8 direction, __u32 pid, const char *comm)
+static __always_inline void emit_open(const struct sock *sk, __u64 cookie, __u8 direction, __u32 pid, const char *comm)
 {
 	struct sonde_flow_open_event *e;
 	struct sonde_flow_stats *s;
+	__u8 family = sk->__sk_common.skc_family;
 
 	if (!emit_open_events)
 		return;
@@ -125,13 +126,16 @@ static __always_inline void emit_open(__u64 cookie, __u8 direction, __u32 pid, c
 			s->ringbuf_dropped++;
 		return;
 	}
+	__builtin_memset(e, 0, sizeof(*e));
 	e->type = FLOW_EVENT_OPEN;
 	e->direction = direction;
-	e->pad0[0] = 0;
-	e->pad0[1] = 0;
+	e->family = family;
 	e->pid = pid;
 	e->cookie = cookie;
 	__builtin_memcpy(e->comm, comm, sizeof(e->comm));
+	e->local_port = sk->__sk_common.skc_num;
+	e->remote_port = bpf_ntohs(sk->__sk_common.skc_dport);
+	read_addrs(sk, family, e->local_addr, e->remote_addr);
 	submit(e);
 }
 
@@ -159,8 +163,6 @@ static __always_inline void begin_flow(const struct sock *sk, __u64 key, __u8 di
 		if (unclaimed && __sync_lock_test_and_set(unclaimed, 1) == 0)
 			__sync_fetch_and_add(&unclaimed_sockets, 1);
 	}
-	if (owner_on_cpu)
-		emit_open(state.cookie, direction, state.pid, state.comm);
 }
 
 static __always_inline void emit_listen(const struct sock *sk, __u8 family)
@@ -289,6 +291,17 @@ int BPF_PROG(flow_set_state, const struct sock *sk, const int old_state, const i
 		 */
 		if (old_state == SONDE_TCP_SYN_RECV && !bpf_map_lookup_elem(&flow_table, &key))
 			begin_flow(sk, key, FLOW_DIRECTION_INBOUND, false);
+		/*
+		 * A connect() that succeeded: its owner was taken at SYN_SENT, and its local port is
+		 * known now (connect() picks it after entering SYN_SENT), so the open event carries the
+		 * whole tuple. A connect that fails never opens.
+		 */
+		if (old_state == SONDE_TCP_SYN_SENT) {
+			struct sonde_flow_state *state = bpf_map_lookup_elem(&flow_table, &key);
+
+			if (state && state->pid != 0)
+				emit_open(sk, state->cookie, FLOW_DIRECTION_OUTBOUND, state->pid, state->comm);
+		}
 		break;
 	case SONDE_TCP_LISTEN:
 		emit_listen(sk, family);
@@ -372,7 +385,7 @@ int BPF_PROG(flow_first_read, struct sock *sk)
 	s = stats();
 	if (s)
 		s->owners_claimed++;
-	emit_open(state->cookie, FLOW_DIRECTION_INBOUND, state->pid, state->comm);
+	emit_open(sk, state->cookie, FLOW_DIRECTION_INBOUND, state->pid, state->comm);
 	return 0;
 }
 

@@ -64,16 +64,24 @@ struct sonde_flow_close_event {
 };
 
 /*
- * The owner of a connection became known (connect(), or the first read after accept()): lets user space
- * name the process behind a socket cookie while the connection is still open (L7 records).
+ * The owner of a connection became known (connect(), once established, or the first read after
+ * accept()): lets user space name the process behind a socket cookie while the connection is
+ * still open (L7 records), and the client behind an address and port (the peer of a local
+ * server's inbound flow).
  */
 struct sonde_flow_open_event {
 	__u8 type;
 	__u8 direction;
-	__u8 pad0[2];
+	__u8 family;
+	__u8 pad0;
 	__u32 pid;
 	__u64 cookie;
 	char comm[SONDE_COMM_LEN];
+	__u16 local_port;
+	__u16 remote_port;
+	__u8 local_addr[16];
+	__u8 remote_addr[16];
+	__u8 pad1[4];
 };
 
 /* A socket entered LISTEN inside listen(), so pid/comm are the listener's. */

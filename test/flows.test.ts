@@ -69,6 +69,7 @@ describe('TCP flows from tracepoints', () => {
       assert.equal(client.owner_source, 'connect');
       assert.equal(client.service_name, 'xfer', 'service named after the script, not "python3"');
       assert.equal(client.peer_service, 'xfer', 'the local listener is the peer');
+      assert.equal(server.peer_service, 'xfer', 'the local client is the peer of the inbound side');
     });
   }
 
@@ -128,6 +129,8 @@ describe('TCP flows from tracepoints', () => {
       assert.equal(server.bytes_sent, header + body);
       assert.equal(server.service_name, 'nginx');
       assert.equal(client.peer_service, 'nginx');
+      // The client's connect() was seen with its ends: the server side names it.
+      assert.equal(server.peer_service, 'curl');
     } finally {
       await nginx.stop();
     }

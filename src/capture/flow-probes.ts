@@ -28,7 +28,10 @@ export interface FlowProbeOptions {
   /** Connections tracked at once in the kernel (flow_table max entries). */
   tableSize: number;
   emitExecEvents: boolean;
-  /** Owner-by-cookie events for live connections: only L7 capture needs them. */
+  /**
+   * Owner-by-cookie events for live connections, with their ends: L7 capture needs them, and they
+   * name the local client of an inbound flow (its peer). Off with L7 off, a measured saving.
+   */
   emitOpenEvents: boolean;
   onBatch: (batch: RawBatch) => void;
 }

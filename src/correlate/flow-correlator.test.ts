@@ -27,7 +27,7 @@ describe('FlowCorrelator', () => {
   it('connections of one process share one owner object, open and closed; another comm or direction gets its own', () => {
     const c = correlator();
     const open = (cookie: number, pid: number, comm: string, direction: 'inbound' | 'outbound'): void =>
-      c.onOpen({ kind: 'open', socketCookie: cookie, pid, comm, direction });
+      c.onOpen({ kind: 'open', socketCookie: cookie, pid, comm, direction, tuple: null });
     open(1, 100, 'curl', 'outbound');
     open(2, 100, 'curl', 'outbound');
     open(3, 100, 'curl', 'inbound');
@@ -72,6 +72,30 @@ describe('FlowCorrelator', () => {
   it('keeps the kernel\'s name when the process is not known any more', () => {
     const f = correlator().resolve(close({ pid: 4_000_000, comm: 'gone-thread' }));
     assert.equal(f.comm, 'gone-thread');
+  });
+
+  describe('the peer of an inbound flow from a local client', () => {
+    // curl (pid 300) connected from 127.0.0.1:41000 to a local server on port 8000.
+    const connected = (c: FlowCorrelator, tuple = { localAddr: '127.0.0.1', localPort: 41000, remoteAddr: '127.0.0.1', remotePort: 8000 }): void => {
+      c.onExec({ kind: 'exec', pid: 300, ppid: 1, comm: 'curl', filename: '/usr/bin/curl', args: ['curl'] });
+      c.onOpen({ kind: 'open', socketCookie: 31, pid: 300, comm: 'curl', direction: 'outbound', tuple });
+    };
+    const serverEnd = (extra: Partial<FlowCloseKernelEvent> = {}): FlowCloseKernelEvent =>
+      close({ direction: 'inbound', accepted: true, pid: 7, comm: 'web', localPort: 8000, remotePort: 41000, socketCookie: 32, ...extra });
+    const clientEnd = close({ pid: 300, comm: 'curl', localPort: 41000, remotePort: 8000, socketCookie: 31 });
+    const cases: { name: string; run: (c: FlowCorrelator) => string | null; want: string | null }[] = [
+      { name: 'client still open: its service', run: (c) => { connected(c); return c.resolve(serverEnd()).peerService; }, want: 'curl' },
+      { name: 'client closed first: still its service', run: (c) => { connected(c); c.resolve(clientEnd); return c.resolve(serverEnd()).peerService; }, want: 'curl' },
+      { name: 'another client address on the same ports: unknown', run: (c) => { connected(c); return c.resolve(serverEnd({ remoteAddr: '127.0.0.2' })).peerService; }, want: null },
+      { name: 'a remote client: unknown', run: (c) => { connected(c); return c.resolve(serverEnd({ remoteAddr: '192.0.2.7' })).peerService; }, want: null },
+      { name: 'no connect seen: unknown', run: (c) => c.resolve(serverEnd()).peerService, want: null },
+      {
+        name: 'an open event without its tuple: unknown',
+        run: (c) => { c.onOpen({ kind: 'open', socketCookie: 31, pid: 300, comm: 'curl', direction: 'outbound', tuple: null }); return c.resolve(serverEnd()).peerService; },
+        want: null,
+      },
+    ];
+    for (const t of cases) it(t.name, () => assert.equal(t.run(correlator()), t.want));
   });
 
   it('an inbound flow nobody accepted belongs to the listener', () => {

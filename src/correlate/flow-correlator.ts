@@ -42,6 +42,19 @@ export interface SocketOwner {
 
 /** Live connections whose owner is remembered; past this the oldest are forgotten. */
 const MAX_OWNERS = 131072;
+
+/**
+ * A connection from a local client to a local address, as its client sees it: lets the server's
+ * end of it (an inbound flow) name the client's service as its peer.
+ */
+interface LocalClient {
+  readonly owner: SocketOwner;
+  readonly clientAddr: string;
+  readonly serverAddr: string;
+}
+
+/** Both ports in one number: the map's key. Addresses are checked on the entry it finds. */
+const portPair = (clientPort: number, serverPort: number): number => clientPort * 65536 + serverPort;
 const CLOSED_OWNER_TTL_MS = 5_000;
 /** Processes whose owner objects are kept for sharing; past this the table starts over. */
 const MAX_INTERNED_OWNERS = 4096;
@@ -75,6 +88,10 @@ export class FlowCorrelator {
    * connection are often completed after its close event was processed.
    */
   readonly #closedOwners = new ExpiringMap<SocketOwner>(CLOSED_OWNER_TTL_MS, MAX_OWNERS);
+  /** Open connections of local clients to local addresses, by ports (client, server). */
+  readonly #localClients = new Map<number, LocalClient>();
+  /** The same, just closed: either end of a connection may close first. */
+  readonly #closedLocalClients = new ExpiringMap<LocalClient>(CLOSED_OWNER_TTL_MS, MAX_OWNERS);
   /**
    * One owner object per process, comm and direction, shared by all its connections. Under a
    * connection storm the closed owners alone were 80k objects (5 s of closes, both ends), old
@@ -112,7 +129,16 @@ export class FlowCorrelator {
       const oldest = this.#owners.keys().next();
       if (oldest.done !== true) this.#owners.delete(oldest.value);
     }
-    this.#owners.set(e.socketCookie, this.#internOwner(e.pid, e.comm, e.direction === 'inbound' ? 'inbound' : 'outbound'));
+    const owner = this.#internOwner(e.pid, e.comm, e.direction === 'inbound' ? 'inbound' : 'outbound');
+    this.#owners.set(e.socketCookie, owner);
+    const t = e.tuple;
+    if (e.direction === 'outbound' && t !== null && this.#local.has(t.remoteAddr)) {
+      if (this.#localClients.size >= MAX_OWNERS) {
+        const oldest = this.#localClients.keys().next();
+        if (oldest.done !== true) this.#localClients.delete(oldest.value);
+      }
+      this.#localClients.set(portPair(t.localPort, t.remotePort), { owner, clientAddr: t.localAddr, serverAddr: t.remoteAddr });
+    }
   }
 
   #internOwner(pid: number, comm: string, direction: 'inbound' | 'outbound'): SocketOwner {
@@ -184,6 +210,7 @@ export class FlowCorrelator {
 
   resolve(e: FlowCloseKernelEvent): CorrelatedFlow {
     this.#retireOwner(e.socketCookie);
+    if (e.direction === 'outbound') this.#retireLocalClient(e);
     const listener = this.#listeners.get(e.localPort);
     let direction = e.direction;
     // Only flows older than the agent lack a direction: a local port that is listening means accepted.
@@ -229,9 +256,25 @@ export class FlowCorrelator {
     };
   }
 
-  /** For outbound flows to a local listener, that listener's service. */
+  /**
+   * For outbound flows to a local listener, that listener's service; for inbound flows from a
+   * local client whose connect() was seen, the client's service.
+   */
   #peerService(e: FlowCloseKernelEvent, direction: 'inbound' | 'outbound'): string | null {
-    return direction === 'outbound' ? this.localServiceAt(e.remoteAddr, e.remotePort) : null;
+    if (direction === 'outbound') return this.localServiceAt(e.remoteAddr, e.remotePort);
+    if (!this.#local.has(e.remoteAddr)) return null;
+    const key = portPair(e.remotePort, e.localPort);
+    const client = this.#localClients.get(key) ?? this.#closedLocalClients.get(key);
+    if (client === undefined || client.clientAddr !== e.remoteAddr || client.serverAddr !== e.localAddr) return null;
+    return this.#serviceName(client.owner.pid, client.owner.comm, null);
+  }
+
+  #retireLocalClient(e: FlowCloseKernelEvent): void {
+    const key = portPair(e.localPort, e.remotePort);
+    const client = this.#localClients.get(key);
+    if (client === undefined || client.clientAddr !== e.localAddr || client.serverAddr !== e.remoteAddr) return;
+    this.#localClients.delete(key);
+    this.#closedLocalClients.set(key, client, Date.now());
   }
 
   #retireOwner(cookie: number): void {

@@ -28,7 +28,7 @@ const RESPONSE = 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok';
 
 function harness(): { conns: L7Connections; out: L7Exchange[] } {
   const flows = new FlowCorrelator({ rules: [], procRoot: mkdtempSync(join(tmpdir(), 'sonde-proc-')) });
-  flows.onOpen({ kind: 'open', socketCookie: 9, pid: 77, comm: 'curl', direction: 'outbound' });
+  flows.onOpen({ kind: 'open', socketCookie: 9, pid: 77, comm: 'curl', direction: 'outbound', tuple: null });
   const out: L7Exchange[] = [];
   const conns = new L7Connections({ flows, clock: new MonotonicClock(), closeGraceMs: 500, onExchange: (e) => out.push(e) });
   return { conns, out };
@@ -67,7 +67,7 @@ describe('L7Connections: closes against a backlog of segments', () => {
 describe('L7Connections: what a sweep finishes', () => {
   function many(): { conns: L7Connections; out: L7Exchange[] } {
     const flows = new FlowCorrelator({ rules: [], procRoot: mkdtempSync(join(tmpdir(), 'sonde-proc-')) });
-    for (const cookie of [1, 2, 3]) flows.onOpen({ kind: 'open', socketCookie: cookie, pid: 77, comm: 'curl', direction: 'outbound' });
+    for (const cookie of [1, 2, 3]) flows.onOpen({ kind: 'open', socketCookie: cookie, pid: 77, comm: 'curl', direction: 'outbound', tuple: null });
     const out: L7Exchange[] = [];
     const conns = new L7Connections({ flows, clock: new MonotonicClock(), closeGraceMs: 500, idleTimeoutMs: 10_000, onExchange: (e) => out.push(e) });
     return { conns, out };

@@ -47,7 +47,7 @@ const RESPONSE = 'HTTP/1.1 404 Not Found\r\nContent-Length: 2\r\n\r\nno';
 
 function run(extra: Partial<L7Segment> = {}, setup?: (flows: FlowCorrelator) => void): L7Exchange[] {
   const flows = new FlowCorrelator({ rules: [], procRoot: mkdtempSync(join(tmpdir(), 'sonde-proc-')) });
-  flows.onOpen({ kind: 'open', socketCookie: SERVER_COOKIE, pid: SERVER_PID, comm: 'api', direction: 'inbound' });
+  flows.onOpen({ kind: 'open', socketCookie: SERVER_COOKIE, pid: SERVER_PID, comm: 'api', direction: 'inbound', tuple: null });
   setup?.(flows);
   const out: L7Exchange[] = [];
   const conns = new L7Connections({ flows, clock: new FixedClock(), onExchange: (e) => out.push(e) });
@@ -71,12 +71,12 @@ describe('L7Connections: a server socket capturing for its local client', () => 
   });
 
   it('the client is named by its connect() owner when the flow probes reported it', () => {
-    const [, client] = run({}, (flows) => flows.onOpen({ kind: 'open', socketCookie: CLIENT_COOKIE, pid: 601, comm: 'curl', direction: 'outbound' }));
+    const [, client] = run({}, (flows) => flows.onOpen({ kind: 'open', socketCookie: CLIENT_COOKIE, pid: 601, comm: 'curl', direction: 'outbound', tuple: null }));
     assert.deepEqual([client?.pid, client?.comm], [601, 'curl']);
   });
 
   it('the server names its caller: the mirrored client is its peer service', () => {
-    const [server, client] = run({}, (flows) => flows.onOpen({ kind: 'open', socketCookie: CLIENT_COOKIE, pid: 601, comm: 'curl', direction: 'outbound' }));
+    const [server, client] = run({}, (flows) => flows.onOpen({ kind: 'open', socketCookie: CLIENT_COOKIE, pid: 601, comm: 'curl', direction: 'outbound', tuple: null }));
     assert.equal(server?.peerService, client?.serviceName);
   });
 

@@ -64,7 +64,7 @@ describe('L7Connections: exchanges waiting for their owner', () => {
     clock.now = 10_000 * MS;
     exchange(conns, '/a', 10_000 * MS - 2 * MS);
     assert.equal(out.length, 0);
-    flows.onOpen({ kind: 'open', socketCookie: COOKIE, pid: OWNER_PID, comm: 'client', direction: 'outbound' });
+    flows.onOpen({ kind: 'open', socketCookie: COOKIE, pid: OWNER_PID, comm: 'client', direction: 'outbound', tuple: null });
     clock.now += 50 * MS;
     conns.sweep(clock.now);
     assert.deepEqual(out.map((e) => [e.target, e.pid, e.comm]), [['/a', OWNER_PID, 'client']]);
@@ -104,7 +104,7 @@ describe('L7Connections: exchanges waiting for their owner', () => {
     const { conns, flows, clock, out } = harness();
     clock.now = 10_000 * MS;
     exchange(conns, '/first', 10_000 * MS - 5 * MS);
-    flows.onOpen({ kind: 'open', socketCookie: COOKIE, pid: OWNER_PID, comm: 'client', direction: 'outbound' });
+    flows.onOpen({ kind: 'open', socketCookie: COOKIE, pid: OWNER_PID, comm: 'client', direction: 'outbound', tuple: null });
     exchange(conns, '/second', 10_000 * MS - 2 * MS);
     assert.equal(out.length, 0, 'the second waits behind the first though its owner is known');
     clock.now += 10 * MS;

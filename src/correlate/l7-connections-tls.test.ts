@@ -24,7 +24,7 @@ function segment(text: string, extra: Partial<L7Segment>): L7Segment {
 
 function harness(): { conns: L7Connections; out: L7Exchange[] } {
   const flows = new FlowCorrelator({ rules: [], procRoot: mkdtempSync(join(tmpdir(), 'sonde-proc-')) });
-  flows.onOpen({ kind: 'open', socketCookie: 9, pid: 77, comm: 'curl', direction: 'outbound' });
+  flows.onOpen({ kind: 'open', socketCookie: 9, pid: 77, comm: 'curl', direction: 'outbound', tuple: null });
   const out: L7Exchange[] = [];
   const conns = new L7Connections({ flows, clock: new MonotonicClock(), onExchange: (e) => out.push(e) });
   return { conns, out };

@@ -34,9 +34,15 @@ const EXEC_CURL =
     '000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000' +
     '00000000000000000000000000000000';
 
-// Open events captured the same way: a Node process connecting (outbound) and accepting (inbound).
-const OPEN_OUTBOUND = '04020000ab730000e7c62200000000006e6f6465000000000000000000000000';
-const OPEN_INBOUND = '04010000f36e0000e8c62200000000006e6f6465000000000000000000000000';
+// Open events captured the same way: a Node process (pid 20931) connecting from 127.0.0.1:44920
+// to its own server on 127.0.0.1:42917 (outbound, once established) and reading what it accepted
+// (inbound).
+const OPEN_OUTBOUND =
+    '04020200c351000098ebc900000000006e6f646500000000000000000000000078afa5a77f0000010000000000000000' +
+    '000000007f00000100000000000000000000000000000000';
+const OPEN_INBOUND =
+    '04010200c351000099ebc900000000006e6f6465000000000000000000000000a5a778af7f0000010000000000000000' +
+    '000000007f00000100000000000000000000000000000000';
 
 function decodeHex(hex: string): FlowKernelEvent | DecodeProblem {
   const bytes = Buffer.from(hex, 'hex');
@@ -92,15 +98,22 @@ describe('decodeFlowRecord on captured records', () => {
     assert.ok(e.localPort > 0);
     assert.ok(e.pid > 0);
   });
-  it('open: the owner of a live connection by cookie, both directions', () => {
+  it('open: the owner of a live connection by cookie, and its ends, both directions', () => {
     const out = decoded(OPEN_OUTBOUND, 'open');
     assert.equal(out.direction, 'outbound');
-    assert.equal(out.pid, 0x73ab);
-    assert.equal(out.socketCookie, 0x22c6e7);
+    assert.equal(out.pid, 20931);
+    assert.equal(out.socketCookie, 0xc9eb98);
     assert.equal(out.comm, 'node');
+    assert.deepEqual(out.tuple, { localAddr: '127.0.0.1', localPort: 44920, remoteAddr: '127.0.0.1', remotePort: 42917 });
     const inbound = decoded(OPEN_INBOUND, 'open');
     assert.equal(inbound.direction, 'inbound');
-    assert.equal(inbound.socketCookie, 0x22c6e8);
+    assert.equal(inbound.socketCookie, 0xc9eb99);
+    assert.deepEqual(inbound.tuple, { localAddr: '127.0.0.1', localPort: 42917, remoteAddr: '127.0.0.1', remotePort: 44920 });
+  });
+  it('open: no tuple when the family is not IPv4 or IPv6', () => {
+    const bytes = Buffer.from(OPEN_OUTBOUND, 'hex');
+    bytes[2] = 0;
+    assert.equal(decoded(bytes.toString('hex'), 'open').tuple, null);
   });
   it('exec: filename and comm', () => {
     const e = decoded(EXEC_CURL, 'exec');

@@ -83,6 +83,8 @@ export interface OpenKernelEvent {
   pid: number;
   comm: string;
   socketCookie: number;
+  /** The connection's ends (null when the kernel reported no IPv4/IPv6 family). */
+  tuple: { localAddr: string; localPort: number; remoteAddr: string; remotePort: number } | null;
 }
 
 export type FlowKernelEvent = FlowCloseKernelEvent | ListenKernelEvent | ExecKernelEvent | OpenKernelEvent;
@@ -153,12 +155,19 @@ export function decodeFlowRecord(view: DataView, at: number, length: number): Fl
     }
     case FlowEventType.OPEN: {
       if (length < FLOW_OPEN_EVENT_SIZE) return 'truncated';
+      const fam = ipVersion(view.getUint8(at + O.family));
       return {
         kind: 'open',
         direction: DIRECTIONS[view.getUint8(at + O.direction)] ?? 'unknown',
         pid: view.getUint32(at + O.pid, true),
         comm: comms.read(view, at + O.comm),
         socketCookie: readU64(view, at + O.cookie),
+        tuple: fam === null ? null : {
+          localAddr: addresses.format(view, at + O.localAddr, fam),
+          localPort: view.getUint16(at + O.localPort, true),
+          remoteAddr: addresses.format(view, at + O.remoteAddr, fam),
+          remotePort: view.getUint16(at + O.remotePort, true),
+        },
       };
     }
     default:

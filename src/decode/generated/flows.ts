@@ -190,32 +190,47 @@ export function readFlowListenEvent(view: DataView, at: number): FlowListenEvent
   };
 }
 
-export const FLOW_OPEN_EVENT_SIZE = 32;
+export const FLOW_OPEN_EVENT_SIZE = 72;
 
 /** Byte offsets of sonde_flow_open_event's fields, for decoders that read only what they need. */
 export const FlowOpenEventOffsets = {
   type: 0,
   direction: 1,
+  family: 2,
   pid: 4,
   cookie: 8,
   comm: 16,
+  localPort: 32,
+  remotePort: 34,
+  localAddr: 36,
+  remoteAddr: 52,
 } as const;
 
 export interface FlowOpenEvent {
   type: number;
   direction: number;
+  family: number;
   pid: number;
   cookie: number;
   comm: string;
+  localPort: number;
+  remotePort: number;
+  localAddr: Uint8Array;
+  remoteAddr: Uint8Array;
 }
 
 export function readFlowOpenEvent(view: DataView, at: number): FlowOpenEvent {
   return {
     type: view.getUint8(at),
     direction: view.getUint8(at + 1),
+    family: view.getUint8(at + 2),
     pid: view.getUint32(at + 4, true),
     cookie: (view.getUint32(at + 8, true) + view.getUint32(at + 8 + 4, true) * 4294967296),
     comm: readCString(view, at + 16, 16),
+    localPort: view.getUint16(at + 32, true),
+    remotePort: view.getUint16(at + 34, true),
+    localAddr: new Uint8Array(view.buffer, view.byteOffset + at + 36, 16),
+    remoteAddr: new Uint8Array(view.buffer, view.byteOffset + at + 52, 16),
   };
 }
 
