@@ -1,6 +1,7 @@
 import type { ExecKernelEvent, FlowCloseKernelEvent, ListenKernelEvent, OpenKernelEvent } from '../decode/flow-events.js';
 import { MonotonicClock } from './clock.js';
 import { LocalAddresses } from './local-addresses.js';
+import { LocalClients } from './local-clients.js';
 import { ProcessInfoCache } from './proc/process-info.js';
 import { fourTupleKey, snapshotSocketOwners, type SocketOwners } from './proc/socket-owners.js';
 import { deriveServiceName, type ServiceRule } from './service-name.js';
@@ -42,19 +43,6 @@ export interface SocketOwner {
 
 /** Live connections whose owner is remembered; past this the oldest are forgotten. */
 const MAX_OWNERS = 131072;
-
-/**
- * A connection from a local client to a local address, as its client sees it: lets the server's
- * end of it (an inbound flow) name the client's service as its peer.
- */
-interface LocalClient {
-  readonly owner: SocketOwner;
-  readonly clientAddr: string;
-  readonly serverAddr: string;
-}
-
-/** Both ports in one number: the map's key. Addresses are checked on the entry it finds. */
-const portPair = (clientPort: number, serverPort: number): number => clientPort * 65536 + serverPort;
 const CLOSED_OWNER_TTL_MS = 5_000;
 /** Processes whose owner objects are kept for sharing; past this the table starts over. */
 const MAX_INTERNED_OWNERS = 4096;
@@ -88,10 +76,8 @@ export class FlowCorrelator {
    * connection are often completed after its close event was processed.
    */
   readonly #closedOwners = new ExpiringMap<SocketOwner>(CLOSED_OWNER_TTL_MS, MAX_OWNERS);
-  /** Open connections of local clients to local addresses, by ports (client, server). */
-  readonly #localClients = new Map<number, LocalClient>();
-  /** The same, just closed: either end of a connection may close first. */
-  readonly #closedLocalClients = new ExpiringMap<LocalClient>(CLOSED_OWNER_TTL_MS, MAX_OWNERS);
+  /** Who connected to local addresses: the clients of inbound flows (their peers). */
+  readonly #localClients = new LocalClients(MAX_OWNERS);
   /**
    * One owner object per process, comm and direction, shared by all its connections. Under a
    * connection storm the closed owners alone were 80k objects (5 s of closes, both ends), old
@@ -133,11 +119,7 @@ export class FlowCorrelator {
     this.#owners.set(e.socketCookie, owner);
     const t = e.tuple;
     if (e.direction === 'outbound' && t !== null && this.#local.has(t.remoteAddr)) {
-      if (this.#localClients.size >= MAX_OWNERS) {
-        const oldest = this.#localClients.keys().next();
-        if (oldest.done !== true) this.#localClients.delete(oldest.value);
-      }
-      this.#localClients.set(portPair(t.localPort, t.remotePort), { owner, clientAddr: t.localAddr, serverAddr: t.remoteAddr });
+      this.#localClients.remember(t.localAddr, t.localPort, t.remoteAddr, t.remotePort, owner);
     }
   }
 
@@ -210,7 +192,6 @@ export class FlowCorrelator {
 
   resolve(e: FlowCloseKernelEvent): CorrelatedFlow {
     this.#retireOwner(e.socketCookie);
-    if (e.direction === 'outbound') this.#retireLocalClient(e);
     const listener = this.#listeners.get(e.localPort);
     let direction = e.direction;
     // Only flows older than the agent lack a direction: a local port that is listening means accepted.
@@ -263,18 +244,8 @@ export class FlowCorrelator {
   #peerService(e: FlowCloseKernelEvent, direction: 'inbound' | 'outbound'): string | null {
     if (direction === 'outbound') return this.localServiceAt(e.remoteAddr, e.remotePort);
     if (!this.#local.has(e.remoteAddr)) return null;
-    const key = portPair(e.remotePort, e.localPort);
-    const client = this.#localClients.get(key) ?? this.#closedLocalClients.get(key);
-    if (client === undefined || client.clientAddr !== e.remoteAddr || client.serverAddr !== e.localAddr) return null;
-    return this.#serviceName(client.owner.pid, client.owner.comm, null);
-  }
-
-  #retireLocalClient(e: FlowCloseKernelEvent): void {
-    const key = portPair(e.localPort, e.remotePort);
-    const client = this.#localClients.get(key);
-    if (client === undefined || client.clientAddr !== e.localAddr || client.serverAddr !== e.remoteAddr) return;
-    this.#localClients.delete(key);
-    this.#closedLocalClients.set(key, client, Date.now());
+    const client = this.#localClients.ownerOf(e.remoteAddr, e.remotePort, e.localAddr, e.localPort);
+    return client === undefined ? null : this.#serviceName(client.pid, client.comm, null);
   }
 
   #retireOwner(cookie: number): void {
