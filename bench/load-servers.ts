@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { postgresBin, startPostgres } from '../test/support/postgres.js';
 import { startRedis } from '../test/support/redis.js';
 import { runPgbenchAsync, runRedisBenchmarkAsync } from './db/workloads.js';
-import { startNginx } from './http/nginx.js';
-import { runWrk } from './http/wrk.js';
+import { nginxUnavailable, startNginx } from './http/nginx.js';
+import { runWrk, wrkUnavailable } from './http/wrk.js';
 
 export const LOAD_WORKLOADS = ['http', 'redis', 'postgresql'] as const;
 export type LoadWorkload = (typeof LOAD_WORKLOADS)[number];
@@ -26,6 +26,24 @@ export interface LoadServer {
   /** Drives the server for about `seconds` (redis-benchmark has no duration: its -n is sized for it). */
   drive(seconds: number): Promise<LoadRun>;
   stop(): Promise<void>;
+}
+
+/** Why `workload` cannot run on this machine (a server or client missing), or null. */
+export function loadWorkloadUnavailable(workload: LoadWorkload): string | null {
+  if (workload === 'http') return nginxUnavailable() ?? wrkUnavailable();
+  if (workload === 'redis') {
+    for (const tool of ['redis-server', 'redis-benchmark']) {
+      if (spawnSync(tool, ['--version'], { stdio: 'ignore' }).status !== 0) return `${tool} is not installed (Debian: apt-get install redis-server redis-tools)`;
+    }
+    return null;
+  }
+  try {
+    const pgbench = join(postgresBin(), 'pgbench');
+    if (spawnSync(pgbench, ['--version'], { stdio: 'ignore' }).status !== 0) return `${pgbench} does not run`;
+    return null;
+  } catch (err) {
+    return (err as Error).message;
+  }
 }
 
 /** redis-benchmark's SET/GET rate on this VM without sonde, to size -n for a run of about `seconds`. */

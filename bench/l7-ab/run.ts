@@ -20,7 +20,7 @@ import { readCgroup2Mount } from '../../src/capture/doctor/system-facts.js';
 import { BpfObject } from '../../src/kernel/bpf-object.js';
 import { possibleCpus } from '../../src/kernel/cpus.js';
 import { bpfObjectPath } from '../../src/kernel/package-root.js';
-import { LOAD_WORKLOADS, startLoadServer } from '../load-servers.js';
+import { LOAD_WORKLOADS, loadWorkloadUnavailable, startLoadServer } from '../load-servers.js';
 import { geometricMeanRatio, nsPerRun, type AbRound } from './ratio.js';
 import { writeResultsFile } from '../results-file.js';
 
@@ -88,6 +88,8 @@ async function main(): Promise<number> {
   if (!(seconds > 0)) throw new Error(`--seconds must be positive, got ${values.seconds}`);
   const workloadName = LOAD_WORKLOADS.find((w) => w === values.workload);
   if (workloadName === undefined) throw new Error(`--workload must be one of ${LOAD_WORKLOADS.join(', ')}, got ${values.workload}`);
+  const missing = loadWorkloadUnavailable(workloadName);
+  if (missing !== null) throw new Error(`--workload ${workloadName}: ${missing}`);
   const cgroup = readCgroup2Mount();
   if (cgroup === null) throw new Error('no cgroup v2 hierarchy mounted');
   const startedAt = new Date();

@@ -17,25 +17,16 @@
  */
 import { cpus, release } from 'node:os';
 import { parseArgs } from 'node:util';
-import { spawnSync } from 'node:child_process';
-import { nginxUnavailable } from '../http/nginx.js';
-import { wrkUnavailable } from '../http/wrk.js';
 import { writeResultsFile } from '../results-file.js';
 import { textTable } from '../text-table.js';
 import { recordTraffic, type Recording, type Workload } from './recording.js';
-import { LOAD_WORKLOADS } from '../load-servers.js';
+import { LOAD_WORKLOADS, loadWorkloadUnavailable } from '../load-servers.js';
 import { loadRecording, saveRecording } from './recording-file.js';
 import { replay, STAGES, type ReplayResult, type Stage } from './replay.js';
 import { summarize } from './summary.js';
 
-function redisUnavailable(): string | null {
-  for (const tool of ['redis-server', 'redis-benchmark']) {
-    if (spawnSync(tool, ['--version'], { stdio: 'ignore' }).status !== 0) return `${tool} is not installed (Debian: apt-get install redis-server redis-tools)`;
-  }
-  return null;
-}
 
-const USAGE = 'usage: node dist/bench/l7-replay/run.js [--workload http|redis] [--seconds S (5)] [--rounds N (5)] [--save FILE | --load FILE]';
+const USAGE = `usage: node dist/bench/l7-replay/run.js [--workload ${LOAD_WORKLOADS.join('|')}] [--seconds S (5)] [--rounds N (5)] [--save FILE | --load FILE]`;
 
 function options(): { workload: Workload; seconds: number; rounds: number; save: string | null; load: string | null } {
   const { values } = parseArgs({
@@ -71,7 +62,7 @@ async function main(): Promise<number> {
     recording = loadRecording(o.load);
     console.log(`loaded ${o.load}`);
   } else {
-    const missing = o.workload === 'http' ? nginxUnavailable() ?? wrkUnavailable() : redisUnavailable();
+    const missing = loadWorkloadUnavailable(o.workload);
     if (missing !== null) {
       console.error(`bench: ${missing}`);
       return 2;
