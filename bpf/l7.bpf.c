@@ -183,6 +183,17 @@ static __always_inline bool take_request_token(__u64 now)
 	return take_request_tokens(now, 1);
 }
 
+/*
+ * A request inside a PostgreSQL batch is captured whatever the budget, as mid-message segments
+ * are: pausing there would lose the statements sent before it. Unless the ring is past three
+ * quarters full: a stalled agent (or a client that never ends its batch) still sheds the
+ * connection, losing what is in flight rather than segments.
+ */
+static __always_inline bool capture_continues_batch(const struct l7_sock_state *state)
+{
+	return state->pg_batch_open && bpf_ringbuf_query(&l7_events, BPF_RB_AVAIL_DATA) <= L7_RINGBUF_BYTES / 4 * 3;
+}
+
 static __always_inline void emit_shed(__u64 cookie)
 {
 	struct sonde_l7_shed_event *e = bpf_ringbuf_reserve(&l7_events, sizeof(*e), 0);
@@ -1417,7 +1428,7 @@ static __always_inline int capture(struct __sk_buff *skb, __u8 direction)
 		state->pending.requests = 0;
 		state->request_walk.skip = L7_WALK_LOST;
 		state->reply_walk.skip = L7_WALK_LOST;
-	} else if (request && !state->pg_batch_open) {
+	} else if (request && !capture_continues_batch(state)) {
 		if (!take_request_tokens(now, cost)) {
 			state->shed = 1;
 			state->shed_until_ns = now + L7_SHED_NS;
