@@ -107,35 +107,11 @@ describe('kernel tallies of paused connections: redis-server and PostgreSQL over
     });
   }
 
-  // 8 statements behind one Sync fit one segment of whole messages; 60 make ~8 KiB segments
-  // that cut messages, walked across segments (docs/l7-capture.md).
-  for (const statements of [8, 60]) {
-    it(`pgbench pipelines of ${statements} statements: every pipelined statement counted, not one per segment`, async (t) => {
-      if (!requireKernel(t) || l7 === undefined || pg === undefined) return;
-      const pgbench = (args: string[]): void => {
-        run(join(postgresBin(), 'pgbench'), args, { env: pg!.clientEnv });
-      };
-      pgbench(['-i', '-n', '-s', '1', '-q']);
-      await settle();
-      const start = dbCounts(registry, 'postgresql', 'pgbench');
-      const before = tallied();
-      const clients = 2;
-      const tx = 200;
-      withPipelineScript(statements, (script) => pgbench(['-n', '-c', String(clients), '-t', String(tx), '-M', 'extended', '-f', script]));
-      await settle();
-      const N = clients * tx * statements;
-      assert.ok(tallied() - before > N / 4, `a good share of the statements were tallied (${tallied() - before} of ${N})`);
-      const counts = dbCounts(registry, 'postgresql', 'pgbench');
-      const added = (key: string): number => (counts.get(key) ?? 0) - (start.get(key) ?? 0);
-      // Counted under the batch's first statement, whether a segment starts at a Parse, at a
-      // Bind that names no statement, or mid-message; and a pipelining connection is paused and
-      // resumed only between batches, so no statement in flight is lost.
-      assert.equal(added('SELECT pgbench_branches'), N, JSON.stringify([...counts]));
-    });
-  }
-
-  it('pgbench: every statement counted under its operation and table', async (t) => {
-    if (!requireKernel(t) || l7 === undefined || pg === undefined) return;
+  /**
+   * pgbench -i, then `drive` (given pgbench against the test's server): what it added to the
+   * pgbench service's db metrics, by "operation table", and how many exchanges were tallied.
+   */
+  const pgbenchAdded = async (drive: (pgbench: (args: string[]) => void) => void): Promise<{ added: (key: string) => number; tallied: number; detail: string }> => {
     const pgbench = (args: string[]): void => {
       run(join(postgresBin(), 'pgbench'), args, { env: pg!.clientEnv });
     };
@@ -143,17 +119,38 @@ describe('kernel tallies of paused connections: redis-server and PostgreSQL over
     await settle();
     const start = dbCounts(registry, 'postgresql', 'pgbench');
     const before = tallied();
+    drive(pgbench);
+    await settle();
+    const counts = dbCounts(registry, 'postgresql', 'pgbench');
+    return { added: (key) => (counts.get(key) ?? 0) - (start.get(key) ?? 0), tallied: tallied() - before, detail: JSON.stringify([...counts]) };
+  };
+
+  // 8 statements behind one Sync fit one segment of whole messages; 60 make ~8 KiB segments
+  // that cut messages, walked across segments (docs/l7-capture.md).
+  for (const statements of [8, 60]) {
+    it(`pgbench pipelines of ${statements} statements: every pipelined statement counted, not one per segment`, async (t) => {
+      if (!requireKernel(t) || l7 === undefined || pg === undefined) return;
+      const clients = 2;
+      const tx = 200;
+      const r = await pgbenchAdded((pgbench) => withPipelineScript(statements, (script) =>
+        pgbench(['-n', '-c', String(clients), '-t', String(tx), '-M', 'extended', '-f', script])));
+      const N = clients * tx * statements;
+      assert.ok(r.tallied > N / 4, `a good share of the statements were tallied (${r.tallied} of ${N})`);
+      // Counted under the batch's first statement, whether a segment starts at a Parse, at a
+      // Bind that names no statement, or mid-message; and a pipelining connection is paused and
+      // resumed only between batches, so no statement in flight is lost.
+      assert.equal(r.added('SELECT pgbench_branches'), N, r.detail);
+    });
+  }
+
+  it('pgbench: every statement counted under its operation and table', async (t) => {
+    if (!requireKernel(t) || l7 === undefined || pg === undefined) return;
     const clients = 2;
     const tx = 1000;
-    pgbench(['-n', '-c', String(clients), '-t', String(tx), '-M', 'simple']);
-    await settle();
-    assert.ok(tallied() - before > clients * tx, `most statements were tallied (${tallied() - before})`);
-    const counts = dbCounts(registry, 'postgresql', 'pgbench');
-    const added = (key: string): number => (counts.get(key) ?? 0) - (start.get(key) ?? 0);
-    const N = clients * tx;
-    const detail = JSON.stringify([...counts]);
+    const r = await pgbenchAdded((pgbench) => pgbench(['-n', '-c', String(clients), '-t', String(tx), '-M', 'simple']));
+    assert.ok(r.tallied > clients * tx, `most statements were tallied (${r.tallied})`);
     for (const statement of ['UPDATE pgbench_accounts', 'SELECT pgbench_accounts', 'UPDATE pgbench_tellers', 'UPDATE pgbench_branches', 'INSERT pgbench_history', 'BEGIN']) {
-      assert.equal(added(statement), N, `${statement}: ${detail}`);
+      assert.equal(r.added(statement), clients * tx, `${statement}: ${r.detail}`);
     }
   });
 });
