@@ -1411,9 +1411,11 @@ static __always_inline int capture(struct __sk_buff *skb, __u8 direction)
 		/*
 		 * Resume only at a request boundary, once the pause is over, no tallied request still
 		 * waits for its answer (a pipeline's: it would be lost to both the tally and the
-		 * parser) nor is a PostgreSQL batch open, and the budget allows.
+		 * parser) nor is a PostgreSQL batch open, and the budget allows. A request unanswered
+		 * for a pause's length (memcached's noreply, a blocking pop) stops holding it back.
 		 */
-		bool waiting = state->pending.start_ns != 0 || state->pg_batch_open;
+		bool waiting = (state->pending.start_ns != 0 && now - state->pending.start_ns < L7_SHED_NS) ||
+			       state->pg_batch_open;
 
 		if (!request || now < state->shed_until_ns || waiting || !take_request_tokens(now, cost)) {
 			if (request && now >= state->shed_until_ns && !waiting)
