@@ -17,24 +17,23 @@ const portKey = (clientPort: number, serverPort: number): number => clientPort *
  * until its ports are used again, which replaces it, or until `capacity` newer ones pushed it
  * out. This runs once per connection on a host that may make tens of thousands a second, so the
  * entries live in a ring of parallel arrays and the map holds only slot numbers: nothing is
- * allocated per connection.
+ * allocated per connection. The arrays take memory as slots are first used (typed arrays' pages
+ * when first written, the others as they grow): a host with few local connections pays little.
  */
 export class LocalClients {
   readonly #slotByPorts = new Map<number, number>();
+  /** Each slot's key plus one (0: never used), so that the array needs no filling. */
   readonly #keys: Int32Array;
   readonly #serverPorts: Uint16Array;
-  readonly #owners: (SocketOwner | undefined)[];
-  readonly #clientAddrs: string[];
-  readonly #serverAddrs: string[];
+  readonly #owners: SocketOwner[] = [];
+  readonly #clientAddrs: string[] = [];
+  readonly #serverAddrs: string[] = [];
   #next = 0;
 
   constructor(capacity: number) {
     if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`capacity must be a positive integer, got ${capacity}`);
-    this.#keys = new Int32Array(capacity).fill(-1);
+    this.#keys = new Int32Array(capacity);
     this.#serverPorts = new Uint16Array(capacity);
-    this.#owners = new Array<SocketOwner | undefined>(capacity).fill(undefined);
-    this.#clientAddrs = new Array<string>(capacity).fill('');
-    this.#serverAddrs = new Array<string>(capacity).fill('');
   }
 
   remember(clientAddr: string, clientPort: number, serverAddr: string, serverPort: number, owner: SocketOwner): void {
@@ -43,9 +42,9 @@ export class LocalClients {
     if (slot === undefined) {
       slot = this.#next;
       this.#next = (slot + 1) % this.#keys.length;
-      const evicted = this.#keys[slot]!;
+      const evicted = this.#keys[slot]! - 1;
       if (evicted >= 0 && this.#slotByPorts.get(evicted) === slot) this.#slotByPorts.delete(evicted);
-      this.#keys[slot] = key;
+      this.#keys[slot] = key + 1;
       this.#slotByPorts.set(key, slot);
     }
     this.#serverPorts[slot] = serverPort;
