@@ -712,7 +712,7 @@ lost:
 	return 1;
 }
 
-/* A PostgreSQL message header at the start of `head` (n bytes): a letter or digit, then a length below 16 MiB. */
+/* A PostgreSQL message header at the start of `head` (n bytes): a letter or '1'..'3', then a length of 4 up to 16 MiB. */
 static __always_inline bool pg_message_start(const __u8 *head, __u32 n)
 {
 	__u8 t = head[0];
