@@ -113,8 +113,10 @@ describe('PostgreSQL capture: real server, pgbench, psql and node-pg', () => {
     const sent = after.segmentsCaptured - before.segmentsCaptured;
     // Cut into pieces at DataRows, each segment (8 KiB or more) would be sent as two or more;
     // a few segments holding the end of the answer (CommandComplete, ReadyForQuery) are.
-    assert.ok(seen > 500, `the result took many segments (${seen})`);
-    assert.ok(sent < seen * 1.1, `${sent} events sent for ${seen} segments`);
+    // How many segments the 8 MB take depends on how fast psql reads: loopback coalesces the
+    // server's writes into segments of up to 64 KiB or more (97 in one CI run, ~580 in another).
+    assert.ok(seen > 32, `the result took many segments (${seen})`);
+    assert.ok(sent < seen * 1.1 + 4, `${sent} events sent for ${seen} segments`);
     assert.equal(mine().length, 1);
   });
 
