@@ -56,7 +56,7 @@ const cleanups: Array<() => void | Promise<void>> = [];
 /** The environment without SONDE_* settings of whoever runs the tests. */
 function cleanEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('SONDE_')) env[k] = v;
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('SONDE_') && k !== 'MALLOC_ARENA_MAX') env[k] = v;
   // Each agent its own history: nothing on disk, nothing shared with the next test.
   env.SONDE_STORE = ':memory:';
   return env;
@@ -416,6 +416,9 @@ describe('sonde up (real agent, real kernel)', { timeout: 240_000 }, () => {
     const threads = threadPolicies(sonde.pid);
     const watchdog = threads.filter((x) => x.comm === 'sonde-watchdog');
     assert.deepEqual(watchdog.map((x) => x.policy), [0], JSON.stringify(threads));
+    // bin/sonde caps glibc's malloc arenas at two (docs/resources.md, "Two malloc arenas").
+    const environ = readFileSync(`/proc/${sonde.pid}/environ`, 'utf8').split('\0');
+    assert.ok(environ.includes('MALLOC_ARENA_MAX=2'), `MALLOC_ARENA_MAX in the agent's environment: ${environ.filter((e) => e.startsWith('MALLOC')).join(' ') || 'none'}`);
 
     const metrics = await httpGet(ports.api, '/metrics');
     assert.equal(metrics.status, 200);
