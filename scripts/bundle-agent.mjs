@@ -27,6 +27,12 @@ try {
     format: 'esm',
     external: ['better-sqlite3'],
     sourcemap: 'linked',
+    // Comments and whitespace out: V8 keeps the script's source in the heap for as long as the
+    // agent runs, and the comments' few non-Latin-1 characters (§, ×, ≤) made all of it a
+    // two-byte string: 2.1 MiB live, ~0.5 MiB now (docs/resources.md). Names are kept, and stack
+    // traces map back to the TypeScript through the source map as before.
+    minifyWhitespace: true,
+    legalComments: 'none',
     // Stack traces need the mappings, not the sources themselves (tsc's maps do not carry them either).
     sourcesContent: false,
     logLevel: 'warning',
