@@ -42,8 +42,12 @@
 /*
  * A batch is handed over once it holds this much, even mid-drain: what JavaScript builds from
  * one batch is live at once, so a backlog (after a stall) must not arrive as one huge batch.
+ * The L7 pipeline holds up to four batches ahead of its parser: at 1 MiB each, a saturated
+ * agent's backlog held 4 MiB of the C heap that the kernel's ring can hold for free (the ring is
+ * mapped, and resident, whatever it holds). Under load a batch is tens of KiB; only a backlog
+ * fills one (docs/resources.md).
  */
-#define BATCH_CAP (1024 * 1024)
+#define BATCH_CAP (256 * 1024)
 /* What on_sample returns to stop libbpf's drain at a full batch (the sample is kept). */
 #define BATCH_FULL (-ENOSPC)
 #define INITIAL_INDEX_CAP 256
