@@ -84,6 +84,8 @@ struct l7_sock_state {
 	/* A server socket that captures for its local client too: the client's writer and cookie. */
 	__u32 peer_pid;
 	__u64 peer_cookie;
+	/* PostgreSQL: when the open batch's last request segment was seen (see pg_batch_holds()). */
+	__u64 pg_batch_ns;
 	/* While shed: the request being tallied. */
 	struct l7_tally_pending pending;
 	/*
@@ -184,14 +186,26 @@ static __always_inline bool take_request_token(__u64 now)
 }
 
 /*
+ * Whether an open PostgreSQL batch still holds its connection's capture as it is (captured, or
+ * paused): its last request segment came less than a pause ago. A client that leaves a batch
+ * open and goes quiet (pipeline mode flushed but never synced) has nothing in flight it has not
+ * had time to get answered, so it must not pin the connection to the tallies, or past the budget,
+ * for good.
+ */
+static __always_inline bool pg_batch_holds(const struct l7_sock_state *state, __u64 now)
+{
+	return state->pg_batch_open && now - state->pg_batch_ns < L7_SHED_NS;
+}
+
+/*
  * A request inside a PostgreSQL batch is captured whatever the budget, as mid-message segments
  * are: pausing there would lose the statements sent before it. Unless the ring is past three
  * quarters full: a stalled agent (or a client that never ends its batch) still sheds the
  * connection, losing what is in flight rather than segments.
  */
-static __always_inline bool capture_continues_batch(const struct l7_sock_state *state)
+static __always_inline bool capture_continues_batch(const struct l7_sock_state *state, __u64 now)
 {
-	return state->pg_batch_open && bpf_ringbuf_query(&l7_events, BPF_RB_AVAIL_DATA) <= L7_RINGBUF_BYTES / 4 * 3;
+	return pg_batch_holds(state, now) && bpf_ringbuf_query(&l7_events, BPF_RB_AVAIL_DATA) <= L7_RINGBUF_BYTES / 4 * 3;
 }
 
 static __always_inline void emit_shed(__u64 cookie)
@@ -1153,8 +1167,10 @@ __noinline int l7_tally(struct __sk_buff *skb, struct l7_sock_state *state, __u3
 			redis_tally_more(skb, state, payload_off, payload_len, start, now, head);
 		} else if (state->protocol == L7_PROTOCOL_POSTGRESQL) {
 			pg_tally_more(skb, state, payload_off, payload_len, start, now, head);
-			if (loaded)
+			if (loaded) {
 				state->pg_batch_open = !pg_ends_batch(skb, head->bytes, payload_off, payload_len);
+				state->pg_batch_ns = now;
+			}
 		}
 		return 0;
 	}
@@ -1412,10 +1428,11 @@ static __always_inline int capture(struct __sk_buff *skb, __u8 direction)
 		 * Resume only at a request boundary, once the pause is over, no tallied request still
 		 * waits for its answer (a pipeline's: it would be lost to both the tally and the
 		 * parser) nor is a PostgreSQL batch open, and the budget allows. A request unanswered
-		 * for a pause's length (memcached's noreply, a blocking pop) stops holding it back.
+		 * for a pause's length (memcached's noreply, a blocking pop), or a batch quiet that
+		 * long, stops holding it back.
 		 */
 		bool waiting = (state->pending.start_ns != 0 && now - state->pending.start_ns < L7_SHED_NS) ||
-			       state->pg_batch_open;
+			       pg_batch_holds(state, now);
 
 		if (!request || now < state->shed_until_ns || waiting || !take_request_tokens(now, cost)) {
 			if (request && now >= state->shed_until_ns && !waiting)
@@ -1430,7 +1447,7 @@ static __always_inline int capture(struct __sk_buff *skb, __u8 direction)
 		state->pending.requests = 0;
 		state->request_walk.skip = L7_WALK_LOST;
 		state->reply_walk.skip = L7_WALK_LOST;
-	} else if (request && !capture_continues_batch(state)) {
+	} else if (request && !capture_continues_batch(state, now)) {
 		if (!take_request_tokens(now, cost)) {
 			state->shed = 1;
 			state->shed_until_ns = now + L7_SHED_NS;
@@ -1452,8 +1469,10 @@ static __always_inline int capture(struct __sk_buff *skb, __u8 direction)
 		 */
 		take_tokens(now, cost);
 	}
-	if (state->protocol == L7_PROTOCOL_POSTGRESQL && direction == state->request_direction)
+	if (state->protocol == L7_PROTOCOL_POSTGRESQL && direction == state->request_direction) {
 		state->pg_batch_open = !pg_ends_batch(skb, head, payload_off, payload_len);
+		state->pg_batch_ns = now;
+	}
 
 	scratch = bpf_map_lookup_elem(&l7_scratch_map, &zero);
 	if (!scratch)
