@@ -2,6 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { sleep } from './processes.js';
+import { parseSchedstatNs } from './schedstat.js';
 
 const clockTicks = ((): number => {
   const out = spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' });
@@ -15,6 +16,26 @@ export function procCpuSeconds(pid: number): number {
   // comm may hold spaces and parentheses; the fields after the last ')' are unambiguous.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / clockTicks; // utime, stime: fields 14 and 15
+}
+
+/**
+ * CPU of a process and of the children it has waited for (/proc/<pid>/stat utime, stime,
+ * cutime, cstime): a PostgreSQL postmaster's includes its backends once they exited.
+ */
+export function procTreeCpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) / clockTicks;
+}
+
+/**
+ * Time a thread has spent on a CPU so far, in ns, from /proc/<tid>/schedstat: exact, where
+ * /proc/<pid>/stat counts whole clock ticks. It includes what the kernel did in its context (the
+ * BPF programs run on its sends, softirq work it picked up), which is the point when it is the
+ * server under test.
+ */
+export function onCpuNs(tid: number): number {
+  return parseSchedstatNs(readFileSync(`/proc/${tid}/schedstat`, 'utf8'));
 }
 
 /**

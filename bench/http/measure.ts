@@ -1,7 +1,7 @@
 /** One measurement: start a condition, run wrk against nginx, read the agent, stop the condition. */
 import { performance } from 'node:perf_hooks';
 import { httpGet, metricSeries, type Attached, type MetricSeries } from '../flows/conditions.js';
-import { otherCpuSeconds, userProcessesCpuSeconds } from '../flows/host.js';
+import { onCpuNs, otherCpuSeconds, userProcessesCpuSeconds } from '../flows/host.js';
 import { bpfProgramsByOwner } from '../flows/measure.js';
 import { sleep } from '../flows/processes.js';
 import type { HttpCondition, HttpConditionName } from './conditions.js';
@@ -88,6 +88,12 @@ export interface HttpMeasurement {
   detach: string;
   /** CPU the agent process used over the measurement (sonde: its own counter; floor: /proc). */
   agentCpuSeconds: number | null;
+  /**
+   * The nginx worker's time on its CPU per request over wrk's run, in µs (schedstat): its own
+   * work plus what the kernel did in its context, sonde's programs on its sockets included. A
+   * steadier view of the cost than req/s on a noisy host; null when it could not be read.
+   */
+  serverCpuUsPerRequest: number | null;
   /** The unmeasured warm-up before it (null: none): what a freshly started agent costs. */
   warmup: WarmupResult | null;
   sonde: SondeResult | null;
@@ -204,6 +210,7 @@ export async function measure(condition: HttpCondition, ctx: HttpMeasureContext,
   let programs: ReturnType<typeof bpfProgramsByOwner>;
   let otherCpus: number;
   let agentCpuSeconds: number | null = null;
+  let serverCpuUsPerRequest: number | null = null;
   let sondeView: SondeResult | null = null;
   let warmup: WarmupResult | null = null;
   try {
@@ -224,7 +231,11 @@ export async function measure(condition: HttpCondition, ctx: HttpMeasureContext,
     const [cpu0, t0] = [userProcessesCpuSeconds(), performance.now()];
     const metricsBefore = attached.metricsUrl === undefined ? null : await scrape(attached.metricsUrl);
     const sampleBefore = attached.metricsUrl === undefined ? await attached.sample() : null;
+    const serverNsBefore = serverOnCpuNs(nginx.workerPid);
     wrk = await runWrk(`http://127.0.0.1:${nginx.port}/`, seconds, ctx.wrkCpu, ctx.connections);
+    const serverNsAfter = serverOnCpuNs(nginx.workerPid);
+    serverCpuUsPerRequest = serverNsBefore === null || serverNsAfter === null || wrk.requests === 0
+      ? null : (serverNsAfter - serverNsBefore) / 1000 / wrk.requests;
     if (metricsBefore !== null) {
       const { series, settleMs } = await settle(attached.metricsUrl!);
       sondeView = sondeResult(metricsBefore, series, wrk, settleMs);
@@ -256,6 +267,7 @@ export async function measure(condition: HttpCondition, ctx: HttpMeasureContext,
     bpfPrograms: programs?.mine ?? null,
     detach,
     agentCpuSeconds,
+    serverCpuUsPerRequest,
     warmup,
     sonde: sondeView,
     foreignBpfPrograms: programs ? [...programs.foreign].sort() : null,
@@ -264,11 +276,21 @@ export async function measure(condition: HttpCondition, ctx: HttpMeasureContext,
   };
 }
 
+/** The worker's on-CPU ns, or null (it exited: the measurement fails elsewhere). */
+function serverOnCpuNs(workerPid: number): number | null {
+  try {
+    return onCpuNs(workerPid);
+  } catch {
+    return null;
+  }
+}
+
 /** The progress line printed after each measurement. */
 export function describe(m: HttpMeasurement, why: string | null): string {
   const s = m.sonde;
   const errors = m.socketErrors === null ? 0 : m.socketErrors.connect + m.socketErrors.read + m.socketErrors.write + m.socketErrors.timeout;
   return `${m.condition.padEnd(13)} ${m.requestsPerSecond.toFixed(0).padStart(7)} req/s p99 ${m.latencyMs.p99.toFixed(2)} ms` +
+    (m.serverCpuUsPerRequest === null ? '' : ` nginx ${m.serverCpuUsPerRequest.toFixed(2)} µs/req`) +
     (errors > 0 || m.non2xx3xx > 0 ? ` (socket errors ${errors}, non-2xx ${m.non2xx3xx})` : '') +
     (s ? ` cpu ${s.cpuPercentOfCorePer1kRps.toFixed(2)}%/1k rss ${(s.rssBytes / 2 ** 20).toFixed(0)} MB` +
       ` seen ${s.serverCompleteness.toFixed(4)} (client ${s.clientCompleteness.toFixed(4)})` +

@@ -36,6 +36,10 @@ export interface HttpConditionSummary {
    * sonde's work costs beyond the hook it cannot do without.
    */
   keptOfSkbFloor: Spread | null;
+  /** The nginx worker's on-CPU µs per request (HttpMeasurement.serverCpuUsPerRequest). */
+  serverCpuUsPerRequest: Spread | null;
+  /** Per-round ratio of that to the same round's baseline: what the condition adds to each request. */
+  serverCpuOfBaseline: Spread | null;
   readyMs: Spread | null;
   readyLoggedMs: Spread | null;
   /** sonde only from here on. */
@@ -69,11 +73,12 @@ export function summarize(name: HttpConditionName, measurements: readonly HttpMe
   const mine = measurements.filter((m) => m.condition === name);
   const numbers = (pick: (m: HttpMeasurement) => number | null | undefined): number[] =>
     mine.map(pick).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
-  const of = (reference: HttpConditionName, pick: (m: HttpMeasurement) => number): number[] => mine.flatMap((m) => {
+  const of = (reference: HttpConditionName, pick: (m: HttpMeasurement) => number | null): number[] => mine.flatMap((m) => {
     const ref = measurements.find((b) => b.condition === reference && b.round === m.round);
-    return ref ? [pick(m) / pick(ref)] : [];
+    const [value, base] = [pick(m), ref ? pick(ref) : null];
+    return value !== null && base !== null && base > 0 ? [value / base] : [];
   });
-  const ofBaseline = (pick: (m: HttpMeasurement) => number): number[] => of('baseline', pick);
+  const ofBaseline = (pick: (m: HttpMeasurement) => number | null): number[] => of('baseline', pick);
   const withSonde = mine.filter((m) => m.sonde !== null);
   const sumOrNull = (values: number[]): number | null => (values.length === 0 ? null : values.reduce((a, b) => a + b, 0));
   return {
@@ -85,6 +90,8 @@ export function summarize(name: HttpConditionName, measurements: readonly HttpMe
     p99Ms: spreadOrNull(numbers((m) => m.latencyMs.p99)),
     p99OfBaseline: spreadOrNull(ofBaseline((m) => m.latencyMs.p99)),
     keptOfSkbFloor: name === 'sonde' ? spreadOrNull(of('skb-floor', (m) => m.requestsPerSecond)) : null,
+    serverCpuUsPerRequest: spreadOrNull(numbers((m) => m.serverCpuUsPerRequest)),
+    serverCpuOfBaseline: spreadOrNull(ofBaseline((m) => m.serverCpuUsPerRequest)),
     readyMs: spreadOrNull(numbers((m) => m.readyMs)),
     readyLoggedMs: spreadOrNull(numbers((m) => m.readyLoggedMs)),
     agentCpuPercentOfCorePer1kRps: spreadOrNull(numbers((m) => m.sonde?.cpuPercentOfCorePer1kRps)),
@@ -110,7 +117,7 @@ const byLabel = (r: Record<string, number> | null): string =>
 
 export function report(summaries: Record<HttpConditionName, HttpConditionSummary>, used: RoundsUsed): string {
   const notes: string[] = [];
-  const rows = [['condition', 'req/s median (min–max)', 'kept of baseline', 'p99 ms', 'p99 vs baseline', 'ready ms']];
+  const rows = [['condition', 'req/s median (min–max)', 'kept of baseline', 'p99 ms', 'p99 vs baseline', 'nginx µs/req', 'vs baseline', 'ready ms']];
   for (const [name, s] of Object.entries(summaries) as [HttpConditionName, HttpConditionSummary][]) {
     if (s.status === 'skipped' || s.status === 'failed') {
       rows.push([name, s.status.toUpperCase()]);
@@ -123,6 +130,8 @@ export function report(summaries: Record<HttpConditionName, HttpConditionSummary
       name === 'baseline' ? '1' : formatSpread(s.keptOfBaseline, 3),
       formatSpread(s.p99Ms, 2),
       name === 'baseline' ? '1' : formatSpread(s.p99OfBaseline, 2),
+      formatSpread(s.serverCpuUsPerRequest, 2),
+      name === 'baseline' ? '1' : formatSpread(s.serverCpuOfBaseline, 3),
       s.readyMs === null ? '' : `${formatSpread(s.readyMs, 0)}${s.readyLoggedMs ? ` (logs ${s.readyLoggedMs.median.toFixed(0)})` : ''}`,
     ]);
     if (s.socketErrors > 0 || s.non2xx3xx > 0) notes.push(`${name}: wrk saw ${s.socketErrors} socket errors and ${s.non2xx3xx} non-2xx/3xx responses`);
