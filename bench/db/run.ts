@@ -16,6 +16,7 @@ import { availableParallelism, cpus, loadavg, release } from 'node:os';
 import { baseline, sondeCondition, type Attached } from '../flows/conditions.js';
 import { skbFloor } from '../http/conditions.js';
 import { benchOptions } from '../flows/options.js';
+import { procTreeCpuSeconds } from '../flows/host.js';
 import { sleep } from '../flows/processes.js';
 import { median, spread } from '../flows/stats.js';
 import { postgresBin, startPostgres } from '../../test/support/postgres.js';
@@ -45,6 +46,21 @@ interface Measurement {
   operations: number;
   /** sonde only: client-side records counted over the workload. */
   records: number | null;
+  /**
+   * The server's CPU per operation, in µs (redis-server's threads; the postmaster with the
+   * backends it reaped): the same cost as ops/s shows, read off a steadier gauge. Null when
+   * /proc could not tell.
+   */
+  serverCpuUsPerOp: number | null;
+}
+
+/** CPU of the server process (and its reaped children), or null when it cannot be read. */
+function serverCpuSeconds(pid: number): number | null {
+  try {
+    return procTreeCpuSeconds(pid);
+  } catch {
+    return null;
+  }
 }
 
 async function httpText(url: string): Promise<string> {
@@ -117,13 +133,20 @@ async function main(): Promise<number> {
           }
           for (const [name, system, service] of [['redis', 'redis', 'redis-benchmark'], ['postgresql', 'postgresql', 'pgbench']] as const) {
             const before = await dbRecords(attached, system, service);
+            const serverPid = name === 'redis' ? redis.pid : pg.pid;
+            const cpuBefore = serverCpuSeconds(serverPid);
             const result = workloads[name]();
             // Records of the last operations may still be in flight (owner wait, sweep), and
-            // kernel tallies reach the metrics one to two seconds after their exchanges.
-            await sleep(condition.name === 'sonde' ? 2500 : 0);
+            // kernel tallies reach the metrics one to two seconds after their exchanges. The
+            // postmaster reaps pgbench's backends (their CPU joins its own) within the wait.
+            await sleep(condition.name === 'sonde' ? 2500 : 300);
+            const cpuAfter = serverCpuSeconds(serverPid);
+            const serverCpuUsPerOp = cpuBefore === null || cpuAfter === null || result.operations === 0
+              ? null : ((cpuAfter - cpuBefore) / result.operations) * 1e6;
             const records = condition.name === 'sonde' ? (await dbRecords(attached, system, service)) - before : null;
-            measurements.push({ round, workload: name, condition: condition.name, ...result, records });
+            measurements.push({ round, workload: name, condition: condition.name, ...result, records, serverCpuUsPerOp });
             console.error(`round ${round + 1} ${condition.name} ${name}: ${Math.round(result.opsPerSecond)} ops/s` +
+              (serverCpuUsPerOp === null ? '' : `, server ${serverCpuUsPerOp.toFixed(2)} µs/op`) +
               (records === null ? '' : `, ${records}/${result.operations} records (${(records / result.operations).toFixed(4)})`));
           }
         } finally {
@@ -142,14 +165,17 @@ async function main(): Promise<number> {
   lines.push('| workload | baseline ops/s | sonde ops/s | kept | skb floor kept | sonde ÷ skb floor | completeness | targets |', '| --- | --- | --- | --- | --- | --- | --- | --- |');
   const range = (x: { median: number; min: number; max: number }, digits: number): string =>
     `${x.median.toFixed(digits)} (${x.min.toFixed(digits)}–${x.max.toFixed(digits)})`;
+  const cpuLines: string[] = ['', 'server CPU per operation, µs (redis-server; PostgreSQL postmaster + backends), and per-round ratios to the baseline', '',
+    '| workload | baseline | sonde | skb floor | sonde ÷ baseline | skb floor ÷ baseline |', '| --- | --- | --- | --- | --- | --- |'];
   for (const workload of ['redis', 'postgresql'] as const) {
     const of = (c: DbConditionName) => measurements.filter((m) => m.workload === workload && m.condition === c);
-    const ratios = (over: DbConditionName, under: DbConditionName): number[] => {
+    const ratios = (over: DbConditionName, under: DbConditionName, pick: (m: Measurement) => number | null = (m) => m.opsPerSecond): number[] => {
       const out: number[] = [];
       for (let r = 0; r < opts.rounds; r++) {
         const a = of(over).find((m) => m.round === r);
         const b = of(under).find((m) => m.round === r);
-        if (a && b) out.push(a.opsPerSecond / b.opsPerSecond);
+        const [x, y] = [a ? pick(a) : null, b ? pick(b) : null];
+        if (x !== null && y !== null && y > 0) out.push(x / y);
       }
       return out;
     };
@@ -158,6 +184,14 @@ async function main(): Promise<number> {
     const floorKept = spread(ratios('skb-floor', 'baseline'));
     const ofFloor = spread(ratios('sonde', 'skb-floor'));
     const c = spread(completeness);
+    const cpuOf = (cond: DbConditionName): number[] => of(cond).map((m) => m.serverCpuUsPerOp).filter((v): v is number => v !== null);
+    const serverCpu = {
+      usPerOp: Object.fromEntries((['baseline', 'sonde', 'skb-floor'] as const).map((cond) => [cond, cpuOf(cond).length === 0 ? null : spread(cpuOf(cond))])),
+      sondeOfBaseline: ratios('sonde', 'baseline', (m) => m.serverCpuUsPerOp),
+      skbFloorOfBaseline: ratios('skb-floor', 'baseline', (m) => m.serverCpuUsPerOp),
+    };
+    cpuLines.push(`| ${workload} | ${(['baseline', 'sonde', 'skb-floor'] as const).map((cond) => (cpuOf(cond).length === 0 ? 'n/a' : range(spread(cpuOf(cond)), 2))).join(' | ')} | ` +
+      `${serverCpu.sondeOfBaseline.length === 0 ? 'n/a' : range(spread(serverCpu.sondeOfBaseline), 3)} | ${serverCpu.skbFloorOfBaseline.length === 0 ? 'n/a' : range(spread(serverCpu.skbFloorOfBaseline), 3)} |`);
     summary[workload] = {
       baselineOpsPerSecond: median(of('baseline').map((m) => m.opsPerSecond)),
       sondeOpsPerSecond: median(of('sonde').map((m) => m.opsPerSecond)),
@@ -165,6 +199,7 @@ async function main(): Promise<number> {
       skbFloorKept: floorKept,
       sondeOfSkbFloor: ofFloor,
       completeness: c,
+      serverCpu,
       meetsKeptTarget: k.median >= TARGET_KEPT,
       meetsCompletenessTarget: c.median >= TARGET_COMPLETENESS,
     };
@@ -172,7 +207,7 @@ async function main(): Promise<number> {
       `${range(k, 3)} | ${range(floorKept, 3)} | ${range(ofFloor, 3)} | ${range(c, 4)} | ` +
       `kept ≥ ${TARGET_KEPT} ${k.median >= TARGET_KEPT ? 'met' : 'MISSED'}, completeness ≥ ${TARGET_COMPLETENESS} ${c.median >= TARGET_COMPLETENESS ? 'met' : 'MISSED'} |`);
   }
-  console.log(lines.join('\n'));
+  console.log([...lines, ...cpuLines].join('\n'));
   const path = writeResultsFile('db', startedAt, {
     bench: 'db',
     startedAt: startedAt.toISOString(),
