@@ -31,7 +31,9 @@ describe('sonde doctor on this machine', () => {
     assert.equal(report.privileges.sufficient, true);
     assert.ok(report.cgroup2.path !== null, 'cgroup v2 found in /proc/mounts');
     assert.notEqual(report.tracefs.state, 'unavailable');
-    assert.deepEqual(report.features.filter((f) => !f.runs).map((f) => f.feature), []);
+    assert.deepEqual(report.features.filter((f) => !f.runs && !f.planned).map((f) => f.feature), []);
+    // Features not in this build are never reported as running.
+    assert.deepEqual(report.features.filter((f) => f.planned).map((f) => [f.feature, f.runs]), [['profiler', false], ['system-metrics', false]]);
 
     const progs = JSON.parse(execFileSync('bpftool', ['-j', 'prog', 'show'], { encoding: 'utf8' })) as { name?: string }[];
     const left = progs.map((p) => p.name ?? '').filter((name) => name.startsWith('doctor_'));

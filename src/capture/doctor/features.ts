@@ -12,6 +12,11 @@ interface FeatureSpec {
   optional: readonly { hook: HookKind; without: string }[];
   /** What the agent does without this feature. */
   lost: string;
+  /**
+   * Not in this build yet (the UI shows its page as a placeholder): listed so a machine can be
+   * judged for it ahead of time, never reported as running.
+   */
+  planned?: true;
 }
 
 export const FEATURES: readonly FeatureSpec[] = [
@@ -43,6 +48,7 @@ export const FEATURES: readonly FeatureSpec[] = [
     requires: ['perf_event'],
     optional: [],
     lost: 'no CPU profiles',
+    planned: true,
   },
   {
     name: 'system-metrics',
@@ -50,12 +56,16 @@ export const FEATURES: readonly FeatureSpec[] = [
     requires: ['tracepoint', 'btf_tracepoint'],
     optional: [],
     lost: 'no system metrics',
+    planned: true,
   },
 ];
 
 export interface FeatureVerdict {
   feature: FeatureName;
+  /** Will run here: in this build, and every required hook works. */
   runs: boolean;
+  /** Not in this build yet (then `runs` is false whatever the hooks). */
+  planned: boolean;
   /** Runs with every optional hook as well. */
   full: boolean;
   requires: HookKind[];
@@ -81,14 +91,19 @@ export function assessFeatures(hooks: readonly HookResult[]): FeatureVerdict[] {
   const verdicts = FEATURES.map((spec) => {
     const missingRequired = spec.requires.filter((h) => !ok.has(h));
     const missingOptional = spec.optional.filter((o) => !ok.has(o.hook));
-    const runs = missingRequired.length === 0;
+    const planned = spec.planned === true;
+    const runs = !planned && missingRequired.length === 0;
     let note: string;
-    if (!runs) note = `needs ${missingRequired.join(', ')}: ${spec.lost}`;
+    if (planned) {
+      note = `not in this build yet (${spec.gives}); ` +
+        (missingRequired.length === 0 ? `what it will use works here (${spec.requires.join(', ')})` : `it will need ${missingRequired.join(', ')}`);
+    } else if (!runs) note = `needs ${missingRequired.join(', ')}: ${spec.lost}`;
     else if (missingOptional.length > 0) note = missingOptional.map((o) => `without ${o.hook}: ${o.without}`).join('; ');
     else note = spec.gives;
     return {
       feature: spec.name,
       runs,
+      planned,
       full: runs && missingOptional.length === 0,
       requires: [...spec.requires],
       optional: spec.optional.map((o) => o.hook),
@@ -99,7 +114,7 @@ export function assessFeatures(hooks: readonly HookResult[]): FeatureVerdict[] {
   // Say what still works next to what is off, so a partial machine reads as usable.
   const running = verdicts.filter((v) => v.runs).map((v) => v.feature);
   for (const v of verdicts) {
-    if (!v.runs) v.note += running.length > 0 ? ` (still running: ${running.join(', ')})` : '';
+    if (!v.runs && !v.planned) v.note += running.length > 0 ? ` (still running: ${running.join(', ')})` : '';
   }
   return verdicts;
 }

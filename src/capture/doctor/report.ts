@@ -117,7 +117,7 @@ export function renderDoctorText(r: DoctorReport): string {
   lines.push('', 'features');
   lines.push(...table([
     ['feature', 'runs', 'needs', 'note'],
-    ...r.features.map((f) => [f.feature, f.runs ? (f.full ? YES : `${YES} partial`) : NO, featureNeeds(f), f.note]),
+    ...r.features.map((f) => [f.feature, f.planned ? 'planned' : f.runs ? (f.full ? YES : `${YES} partial`) : NO, featureNeeds(f), f.note]),
   ]));
 
   lines.push('');
