@@ -389,6 +389,8 @@ static __always_inline int capture_datagram(struct __sk_buff *skb, __u8 directio
 #define L7_REDIS_BAD 0xffU
 /* Messages past a captured segment's prefix sent as their own pieces (a power of two). */
 #define L7_WALK_PIECES 64
+/* Commands of a paused segment named by the walk (a power of two); more count under the first one's name. */
+#define L7_WALK_NAMES 16
 
 /*
  * The walk's state is in map memory, not on the stack: the verifier then knows its fields only
@@ -413,6 +415,15 @@ struct l7_walk {
 	__u32 last_start;
 	__u32 last_bulk;
 	__u32 piece_at[L7_WALK_PIECES];
+	/*
+	 * Tally path (`names_wanted`): each command's name, by its index among the commands started
+	 * in the segment (`named` has a bit for each name read whole), so that a pipeline's
+	 * commands are counted under their own names. `first_arg`: the next bulk string is a name.
+	 */
+	__u32 names_wanted;
+	__u32 first_arg;
+	__u32 named;
+	__u64 names[L7_WALK_NAMES][2];
 };
 
 struct {
@@ -503,6 +514,28 @@ static __always_inline void redis_header_read(struct l7_walk *w)
 	w->place.partial_neg = 0;
 }
 
+/*
+ * The name of the command the walk counted last: its `v` bytes at `at`, at most
+ * SONDE_L7_TALLY_OPERATION of them, as tally_copy_token keeps a first command's. A name the
+ * segment's end cuts is left unread (its command counts under the first one's name).
+ */
+static __always_inline void walk_read_name(struct __sk_buff *skb, struct l7_walk *w, __u32 at, __u64 v)
+{
+	__u32 index = w->commands - 1, n = v < SONDE_L7_TALLY_OPERATION ? (__u32)v : SONDE_L7_TALLY_OPERATION;
+	__u64 *name;
+
+	if (index >= L7_WALK_NAMES || n == 0 || at + n > w->end)
+		return;
+	/* Masked again where it is used: the compiler would reuse the unchecked copy. */
+	barrier_var(index);
+	name = w->names[index & (L7_WALK_NAMES - 1)];
+	name[0] = 0;
+	name[1] = 0;
+	n = ((n - 1) & (SONDE_L7_TALLY_OPERATION - 1)) + 1;
+	if (bpf_skb_load_bytes(skb, at, name, n) == 0)
+		w->named |= 1U << index;
+}
+
 static long l7_redis_token(__u32 index, void *ctx)
 {
 	struct l7_walk_ctx *wc = ctx;
@@ -538,6 +571,7 @@ static long l7_redis_token(__u32 index, void *ctx)
 		if (w->place.args_left != 0 || v == 0 || v > 1024 * 1024)
 			goto lost;
 		w->commands++;
+		w->first_arg = 1;
 		w->place.args_left = v;
 		w->pos += header;
 		return 0;
@@ -545,6 +579,11 @@ static long l7_redis_token(__u32 index, void *ctx)
 	if (kind == '$') {
 		if (w->place.args_left == 0)
 			goto lost;
+		if (w->first_arg) {
+			w->first_arg = 0;
+			if (w->names_wanted)
+				walk_read_name(wc->skb, w, w->pos + header, v);
+		}
 		w->place.args_left--;
 		w->pos += header + (__u32)v + 2;
 		return 0;
@@ -763,6 +802,7 @@ static __always_inline bool pg_ends_batch(struct __sk_buff *skb, const __u8 *hea
 #define L7_WALK_SPLIT 2U
 #define L7_WALK_REPLIES 4U
 #define L7_WALK_POSTGRES 8U
+#define L7_WALK_NAMES_FLAG 16U
 
 /*
  * A global function: the verifier checks it once per program instead of at each of the
@@ -791,6 +831,9 @@ __noinline int l7_walk_segment(struct __sk_buff *skb, struct l7_walk_place *plac
 	w->piece_start = off;
 	w->last_start = off;
 	w->last_bulk = 0;
+	w->names_wanted = (how & L7_WALK_NAMES_FLAG) != 0;
+	w->first_arg = 0;
+	w->named = 0;
 	if (how & L7_WALK_FRESH) {
 		w->pos = off;
 		__builtin_memset(&w->place, 0, sizeof(w->place));
@@ -837,7 +880,7 @@ static __always_inline struct l7_walk *walk_messages(struct __sk_buff *skb, stru
  */
 __noinline int l7_redis_whole_commands(struct l7_tally_head *hd, __u32 n)
 {
-	volatile __u32 *pos, *args_left, *commands;
+	volatile __u32 *pos, *args_left, *commands, *first_arg;
 
 	if (!hd || n == 0 || n > L7_TALLY_HEAD)
 		return 0;
@@ -849,9 +892,11 @@ __noinline int l7_redis_whole_commands(struct l7_tally_head *hd, __u32 n)
 	pos = &hd->walk_pos;
 	args_left = &hd->walk_args_left;
 	commands = &hd->walk_commands;
+	first_arg = &hd->walk_first_arg;
 	*pos = 0;
 	*args_left = 0;
 	*commands = 0;
+	*first_arg = 0;
 	for (int t = 0; t < L7_TALLY_HEAD / 4; t++) {
 		__u32 at = *pos, v = 0, digits = 0;
 		__u8 kind;
@@ -879,9 +924,19 @@ __noinline int l7_redis_whole_commands(struct l7_tally_head *hd, __u32 n)
 				return 0;
 			*args_left = v;
 			*commands += 1;
+			*first_arg = 1;
 		} else if (kind == '$') {
 			if (*args_left == 0)
 				return 0;
+			if (*first_arg) {
+				__u32 index = *commands - 1;
+
+				*first_arg = 0;
+				if (index < L7_TALLY_HEAD_NAMES) {
+					hd->name_at[index & (L7_TALLY_HEAD_NAMES - 1)] = at;
+					hd->name_len[index & (L7_TALLY_HEAD_NAMES - 1)] = v < 16 ? v : 16;
+				}
+			}
 			*args_left -= 1;
 			at += v + 2;
 		} else {
@@ -898,7 +953,8 @@ __noinline int l7_redis_whole_commands(struct l7_tally_head *hd, __u32 n)
  * Adds `more` requests to a paused connection's pending exchange: pipelined ones beyond the one
  * tally_open counted, or those of a segment that continues a pipeline (then a new pending
  * request is opened if the last one was answered: its operation stays the one last seen). All
- * requests of a segment count under the first one's operation.
+ * requests of a segment count under the first one's operation (PostgreSQL's batches; Redis
+ * counts each command under its name, redis_tally_more).
  */
 static __always_inline void tally_more_requests(struct l7_sock_state *state, __u32 more, __u64 now)
 {
@@ -915,29 +971,122 @@ static __always_inline void tally_more_requests(struct l7_sock_state *state, __u
 }
 
 /*
- * The commands of a paused Redis connection's request segment beyond the one tally_open counted
- * (`start`: the segment begins with a command), or all of them for a segment that continues a
- * pipeline. `head` holds the segment's first bytes (all of them when len <= L7_TALLY_HEAD).
+ * The name of command `i` of a tally head whose commands l7_redis_whole_commands found whole: its
+ * first SONDE_L7_TALLY_OPERATION bytes, zero past its length, as two words (the bytes after a
+ * name in the head are masked off, not compared).
+ */
+static __always_inline void head_name(struct l7_tally_head *hd, int i, __u64 *name)
+{
+	__u32 at = hd->name_at[i & (L7_TALLY_HEAD_NAMES - 1)] & (L7_TALLY_HEAD - 1);
+	__u32 len = hd->name_len[i & (L7_TALLY_HEAD_NAMES - 1)];
+	__u64 lo = *(__u64 *)&hd->bytes[at], hi = *(__u64 *)&hd->bytes[at + 8];
+
+	if (len >= 16) {
+		name[0] = lo;
+		name[1] = hi;
+	} else if (len >= 8) {
+		name[0] = lo;
+		name[1] = len == 8 ? 0 : hi & ((1ULL << ((len - 8) * 8)) - 1);
+	} else {
+		name[0] = len == 0 ? 0 : lo & ((1ULL << (len * 8)) - 1);
+		name[1] = 0;
+	}
+}
+
+struct l7_count_names_ctx {
+	struct l7_tally_pending *p;
+	struct l7_walk *w;
+	__u32 first;
+	__u32 commands;
+};
+
+static long l7_count_name(__u32 i, void *ctx)
+{
+	struct l7_count_names_ctx *c = ctx;
+	__u64 name[2] = {};
+
+	if (i >= c->commands || i >= L7_WALK_NAMES)
+		return 1;
+	if (i < c->first)
+		return 0;
+	/* Masked where it is used: the compiler would drop the mask after the check above. */
+	barrier_var(i);
+	if (c->w->named & (1U << (i & (L7_WALK_NAMES - 1)))) {
+		name[0] = c->w->names[i & (L7_WALK_NAMES - 1)][0];
+		name[1] = c->w->names[i & (L7_WALK_NAMES - 1)][1];
+	}
+	tally_count_named(c->p, name);
+	return 0;
+}
+
+/*
+ * The commands a walk (or a tally head) found in a paused Redis segment, from `first` on, each
+ * counted under its own name (tally_count_named); one whose name was not read (its bit in
+ * `w->named` clear) counts under the exchange's first name, as do those past L7_WALK_NAMES.
+ * A global function, verified once.
+ */
+__noinline int l7_redis_count_names(struct l7_tally_pending *p, struct l7_walk *w, __u32 first, __u32 commands)
+{
+	struct l7_count_names_ctx c = { .p = p, .w = w, .first = first, .commands = commands };
+
+	if (!p || !w)
+		return 0;
+	/* A bpf_loop: its callback is verified once, where a plain loop was verified per iteration. */
+	bpf_loop(L7_WALK_NAMES, l7_count_name, &c, 0);
+	if (commands > L7_WALK_NAMES)
+		p->requests = tally_add_requests(p->requests, commands - (first > L7_WALK_NAMES ? first : L7_WALK_NAMES));
+	return 0;
+}
+
+/*
+ * The commands of a paused Redis connection's request segment, each under its own name (a
+ * transaction pipelined in one write is MULTI, SET, INCR and EXEC, not four MULTIs), but for the
+ * one tally_open counted (`opened`: the segment began a new exchange with it). `head` holds the
+ * segment's first bytes (all of them when len <= L7_TALLY_HEAD): a segment of whole commands
+ * there is named from them; any other is walked from the skb, naming each command whose name is
+ * in the segment.
  */
 static __always_inline void redis_tally_more(struct __sk_buff *skb, struct l7_sock_state *state, __u32 off, __u32 len,
-					     bool start, __u64 now, struct l7_tally_head *head)
+					     bool start, bool opened, __u64 now, struct l7_tally_head *head)
 {
-	__u32 more, whole = 0;
+	struct l7_tally_pending *p = &state->pending;
+	__u32 whole = 0, zero = 0;
+	struct l7_walk *w;
 
 	if (start && len <= L7_TALLY_HEAD)
 		whole = l7_redis_whole_commands(head, len);
+	if (whole == 1 && opened) {
+		/* One command, counted by tally_open: the common case, and nothing to name. */
+		__builtin_memset(&state->request_walk, 0, sizeof(state->request_walk));
+		return;
+	}
 	if (whole > 0) {
 		/* What a walk from the segment's start to its end would leave: nothing carried. */
 		__builtin_memset(&state->request_walk, 0, sizeof(state->request_walk));
-		more = whole - 1;
-	} else {
-		struct l7_walk *w = walk_messages(skb, &state->request_walk, off, len, start ? L7_WALK_FRESH : 0);
-
+		/* The names in the head, put where the walk keeps them, to be counted the same way. */
+		w = bpf_map_lookup_elem(&l7_walk_map, &zero);
 		if (!w)
 			return;
-		more = start && w->commands > 0 ? w->commands - 1 : w->commands;
+		w->named = 0;
+		for (int i = 0; i < L7_TALLY_HEAD_NAMES; i++) {
+			if (i >= whole)
+				break;
+			head_name(head, i, w->names[i & (L7_WALK_NAMES - 1)]);
+			w->named |= 1U << i;
+		}
+		w->commands = whole;
+	} else {
+		w = walk_messages(skb, &state->request_walk, off, len, (start ? L7_WALK_FRESH : 0) | L7_WALK_NAMES_FLAG);
+		if (!w)
+			return;
 	}
-	tally_more_requests(state, more, now);
+	if (p->start_ns == 0) {
+		/* A segment that continues a pipeline whose last exchange was answered: a new one. */
+		p->start_ns = now;
+		p->requests = 0;
+		tally_clear_others(p);
+	}
+	l7_redis_count_names(p, w, opened ? 1 : 0, w->commands);
 }
 
 /* Whole PostgreSQL messages in a tally head that could not be walked there. */
@@ -1129,6 +1278,19 @@ __noinline int l7_pg_batch_continues(struct l7_sock_state *state)
 }
 
 /*
+ * tally_add for a Redis pipeline's other commands (l7_tally): a global function, so that its
+ * bucket search is verified once, not once more per command name.
+ */
+__noinline int l7_tally_add_other(struct sonde_l7_tally_key *key, const struct l7_tally_identity *id, __u64 latency,
+				  __u64 count)
+{
+	if (!key || !id)
+		return 0;
+	tally_add(key, id, latency, count, stats());
+	return 0;
+}
+
+/*
  * A global function: the verifier checks it once, on its own, with its arguments known only by
  * type. Inlined, its loops were verified again for every state the callers arrive in (4x the load
  * time, and past the million-instruction limit before the hashes' inputs were laundered). The
@@ -1157,14 +1319,21 @@ __noinline int l7_tally(struct __sk_buff *skb, struct l7_sock_state *state, __u3
 		__u32 len = tally_head_len(payload_len);
 		bool loaded = head && !bpf_skb_load_bytes(skb, payload_off, head->bytes, len);
 		bool start = loaded && l7_request_start(state->protocol, head->bytes, payload_len);
+		bool opened = false;
 
 		/* pg_batch_open is only ever set on PostgreSQL sockets: others skip the call. */
 		if (start && state->pg_batch_open && l7_pg_batch_continues(state))
 			start = false;
-		if (start)
+		/*
+		 * A Redis command pipelined behind an unanswered one is counted by name below, not as
+		 * one more of the exchange's first operation.
+		 */
+		if (start && (state->pending.start_ns == 0 || state->protocol != L7_PROTOCOL_REDIS)) {
+			opened = state->pending.start_ns == 0;
 			tally_open(&state->pending, head, len, state->protocol, true, now);
+		}
 		if (state->protocol == L7_PROTOCOL_REDIS) {
-			redis_tally_more(skb, state, payload_off, payload_len, start, now, head);
+			redis_tally_more(skb, state, payload_off, payload_len, start, opened, now, head);
 		} else if (state->protocol == L7_PROTOCOL_POSTGRESQL) {
 			pg_tally_more(skb, state, payload_off, payload_len, start, now, head);
 			if (loaded) {
@@ -1198,6 +1367,18 @@ __noinline int l7_tally(struct __sk_buff *skb, struct l7_sock_state *state, __u3
 		id.remote_port = bpf_ntohs(sk->dst_port);
 		l7_sock_addrs(sk, id.local_addr, id.remote_addr);
 		tally_add(&key, &id, latency, count, stats());
+		/* A Redis pipeline's other commands: their own entries, with the same latency and outcome. */
+		if (state->protocol == L7_PROTOCOL_REDIS) {
+			for (int i = 0; i < L7_TALLY_OTHERS; i++) {
+				struct l7_tally_other *o = &state->pending.others[i];
+
+				if (o->requests == 0)
+					break;
+				__builtin_memcpy(key.operation, o->operation, SONDE_L7_TALLY_OPERATION);
+				l7_tally_add_other(&key, &id, latency, o->requests);
+				o->requests = 0;
+			}
+		}
 	}
 	return 0;
 }

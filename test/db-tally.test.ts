@@ -10,6 +10,7 @@ import { L7Pipeline } from '../src/agent/l7-pipeline.js';
 import { serializePrometheus } from '../src/export/prometheus/serialize.js';
 import { L7Telemetry } from '../src/telemetry/l7-telemetry.js';
 import { MetricRegistry } from '../src/telemetry/metrics/registry.js';
+import { packageRoot } from '../src/kernel/package-root.js';
 import { run } from './support/daemon.js';
 import { kernelUnavailableReason, requireKernel } from './support/kernel.js';
 import { postgresBin, startPostgres, withPipelineScript, type Postgres } from './support/postgres.js';
@@ -101,6 +102,31 @@ describe('kernel tallies of paused connections: redis-server and PostgreSQL over
         const added = (key: string): number => (counts.get(key) ?? 0) - (start.get(key) ?? 0);
         assert.equal(added('SET'), N, JSON.stringify([...counts]));
         assert.equal(added('GET'), N, JSON.stringify([...counts]));
+      } finally {
+        await redis.stop();
+      }
+    });
+  }
+
+  // A transaction pipelined in one write: four different commands. Paused, each must still count
+  // under its own name, not all under MULTI. `short` is counted from the bytes the tally already
+  // read; `long` (a 300-byte value) is walked from the packet.
+  for (const shape of ['short', 'long'] as const) {
+    it(`a pipelined MULTI/SET/INCR/EXEC (${shape}): each command counted under its own name`, async (t) => {
+      if (!requireKernel(t) || l7 === undefined) return;
+      const redis = await startRedis();
+      try {
+        const N = 4000;
+        const service = 'redis-mixed-pipeline';
+        const start = dbCounts(registry, 'redis', service);
+        const before = tallied();
+        run(process.execPath, [join(packageRoot(), 'test', 'support', 'redis-mixed-pipeline.mjs'), String(redis.port), String(N), shape]);
+        await settle();
+        assert.ok(tallied() - before > N, `most commands were tallied (${tallied() - before})`);
+        const counts = dbCounts(registry, 'redis', service);
+        const added = (key: string): number => (counts.get(key) ?? 0) - (start.get(key) ?? 0);
+        const detail = JSON.stringify([...counts]);
+        for (const command of ['MULTI', 'SET', 'INCR', 'EXEC']) assert.equal(added(command), N, `${command}: ${detail}`);
       } finally {
         await redis.stop();
       }

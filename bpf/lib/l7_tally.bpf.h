@@ -30,9 +30,25 @@
 #define L7_TALLY_SCAN_BYTES 96
 #define L7_TALLY_DETAIL_BYTES 64
 #define L7_TALLY_MAX_ENTRIES 32768
+/* Commands named in a tally head (a power of two); more count under the first one's name. */
+#define L7_TALLY_HEAD_NAMES 16
 #define L7_NO_OPERATION 0xff
 #define L7_FNV_OFFSET 2166136261U
 #define L7_FNV_PRIME 16777619U
+
+/*
+ * Commands of a Redis pipeline other than the first one's, counted under their own names: a
+ * transaction (MULTI, SET, INCR, EXEC) in one write is four operations, not four MULTIs. Past
+ * L7_TALLY_OTHERS different names, the rest count under the first.
+ */
+#define L7_TALLY_OTHERS 3
+
+/* 24 bytes, so that every name is 8-byte aligned: names are compared as two __u64. */
+struct l7_tally_other {
+	char operation[SONDE_L7_TALLY_OPERATION];
+	__u32 requests;
+	__u32 pad;
+};
 
 /*
  * The request being tallied on a paused socket (in its sk_storage) or TLS object (in its
@@ -45,7 +61,58 @@ struct l7_tally_pending {
 	__u8 message;
 	__u8 pad;
 	char operation[SONDE_L7_TALLY_OPERATION];
+	struct l7_tally_other others[L7_TALLY_OTHERS];
 };
+
+static __always_inline void tally_clear_others(struct l7_tally_pending *p)
+{
+	__builtin_memset(p->others, 0, sizeof(p->others));
+}
+
+static __always_inline __u16 tally_add_requests(__u16 have, __u32 more)
+{
+	__u32 sum = have + more;
+
+	return sum > 0xffff ? 0xffff : sum;
+}
+
+/*
+ * One more request of an open exchange, named `name` (16 bytes, NUL-padded; all zero: no name
+ * read): under the exchange's own operation when it is the same (or unnamed, or nothing was
+ * counted yet: then it becomes the operation), else under the first free or matching other.
+ */
+static __always_inline void tally_count_named(struct l7_tally_pending *p, const __u64 *name)
+{
+	__u64 *first = (__u64 *)p->operation;
+
+	if ((name[0] == 0 && name[1] == 0) || (first[0] == name[0] && first[1] == name[1])) {
+		p->requests = tally_add_requests(p->requests, 1);
+		return;
+	}
+	if (p->requests == 0) {
+		first[0] = name[0];
+		first[1] = name[1];
+		p->requests = 1;
+		return;
+	}
+#pragma unroll
+	for (int i = 0; i < L7_TALLY_OTHERS; i++) {
+		struct l7_tally_other *o = &p->others[i];
+		__u64 *op = (__u64 *)o->operation;
+
+		if (o->requests == 0) {
+			op[0] = name[0];
+			op[1] = name[1];
+			o->requests = 1;
+			return;
+		}
+		if (op[0] == name[0] && op[1] == name[1]) {
+			o->requests = tally_add_requests(o->requests, 1);
+			return;
+		}
+	}
+	p->requests = tally_add_requests(p->requests, 1);
+}
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -83,6 +150,10 @@ struct l7_tally_head {
 	__u32 walk_pos;
 	__u32 walk_args_left;
 	__u32 walk_commands;
+	/* Redis: the next bulk string is a command's name; where each command's name starts. */
+	__u32 walk_first_arg;
+	__u8 name_at[L7_TALLY_HEAD_NAMES];
+	__u8 name_len[L7_TALLY_HEAD_NAMES];
 };
 
 struct {
@@ -291,6 +362,9 @@ static __always_inline void tally_open(struct l7_tally_pending *p, struct l7_tal
 	}
 	off = tally_operation_offset(protocol, head->bytes, len, &message);
 	tally_copy_token(p->operation, head, off);
+	/* Only Redis pipelines count commands under other names (see l7_tally's close). */
+	if (protocol == L7_PROTOCOL_REDIS)
+		tally_clear_others(p);
 	token = *(volatile __u32 *)&head->token_len;
 	p->message = message;
 	p->detail = 0;
