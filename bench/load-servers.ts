@@ -1,6 +1,7 @@
 /**
  * The servers the per-build benches drive (bench/l7-ab, bench/l7-replay): nginx (`return 200`)
- * under wrk as bench/http runs it, redis-server under redis-benchmark (SET/GET, 20 clients) or
+ * under wrk as bench/http runs it, redis-server under redis-benchmark (SET/GET, 20 clients; or
+ * `redis-pipelined`, 16 commands per write) or
  * PostgreSQL under pgbench (TPC-B-like, 4 clients, simple protocol) as bench/db runs them. The
  * server is on CPU 0, its client on CPU 1.
  */
@@ -12,7 +13,7 @@ import { runPgbenchAsync, runRedisBenchmarkAsync } from './db/workloads.js';
 import { nginxUnavailable, startNginx } from './http/nginx.js';
 import { runWrk, wrkUnavailable } from './http/wrk.js';
 
-export const LOAD_WORKLOADS = ['http', 'redis', 'postgresql'] as const;
+export const LOAD_WORKLOADS = ['http', 'redis', 'redis-pipelined', 'postgresql'] as const;
 export type LoadWorkload = (typeof LOAD_WORKLOADS)[number];
 
 export interface LoadRun {
@@ -31,7 +32,7 @@ export interface LoadServer {
 /** Why `workload` cannot run on this machine (a server or client missing), or null. */
 export function loadWorkloadUnavailable(workload: LoadWorkload): string | null {
   if (workload === 'http') return nginxUnavailable() ?? wrkUnavailable();
-  if (workload === 'redis') {
+  if (workload === 'redis' || workload === 'redis-pipelined') {
     for (const tool of ['redis-server', 'redis-benchmark']) {
       if (spawnSync(tool, ['--version'], { stdio: 'ignore' }).status !== 0) return `${tool} is not installed (Debian: apt-get install redis-server redis-tools)`;
     }
@@ -48,6 +49,9 @@ export function loadWorkloadUnavailable(workload: LoadWorkload): string | null {
 
 /** redis-benchmark's SET/GET rate on this VM without sonde, to size -n for a run of about `seconds`. */
 const REDIS_OPS_PER_SECOND = 80_000;
+/** Commands per write of `redis-pipelined`, and its rate (a guess: about 5x, sized as above). */
+const REDIS_PIPELINE = 16;
+const REDIS_PIPELINED_OPS_PER_SECOND = 400_000;
 
 export async function startLoadServer(workload: LoadWorkload): Promise<LoadServer> {
   if (workload === 'http') {
@@ -79,10 +83,12 @@ export async function startLoadServer(workload: LoadWorkload): Promise<LoadServe
   }
   const redis = await startRedis();
   spawnSync('taskset', ['-a', '-p', '-c', '0', String(redis.pid)]);
+  const pipelined = workload === 'redis-pipelined';
+  const rate = pipelined ? REDIS_PIPELINED_OPS_PER_SECOND : REDIS_OPS_PER_SECOND;
   return {
     drive: async (seconds) => {
       // -n is per test (SET, then GET).
-      const r = await runRedisBenchmarkAsync(redis.port, Math.round((REDIS_OPS_PER_SECOND * seconds) / 2), 1);
+      const r = await runRedisBenchmarkAsync(redis.port, Math.round((rate * seconds) / 2), 1, pipelined ? REDIS_PIPELINE : 1);
       return { requests: r.operations, perSecond: r.opsPerSecond, unit: 'ops/s' };
     },
     stop: () => redis.stop(),

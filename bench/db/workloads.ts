@@ -35,8 +35,9 @@ export function parsePgbenchReport(text: string): { transactions: number; tps: n
   return { transactions: Number(tx[1]), tps: Number(tps[1]) };
 }
 
-function redisBenchmarkCommand(port: number, requests: number, cpu: number | null): [string, string[]] {
-  const args = ['-h', '127.0.0.1', '-p', String(port), '-n', String(requests), '-c', '20', '-t', 'set,get', '--csv'];
+/** `pipeline` > 1: that many commands per write (-P), the kernel's walk path for paused segments. */
+function redisBenchmarkCommand(port: number, requests: number, cpu: number | null, pipeline = 1): [string, string[]] {
+  const args = ['-h', '127.0.0.1', '-p', String(port), '-n', String(requests), '-c', '20', '-t', 'set,get', '--csv', ...(pipeline > 1 ? ['-P', String(pipeline)] : [])];
   return cpu === null ? ['redis-benchmark', args] : ['taskset', ['-c', String(cpu), 'redis-benchmark', ...args]];
 }
 
@@ -74,8 +75,8 @@ function runAsync(command: string, args: string[], env?: NodeJS.ProcessEnv): Pro
 }
 
 /** runRedisBenchmark that leaves the event loop running meanwhile. */
-export async function runRedisBenchmarkAsync(port: number, requests: number, cpu: number | null): Promise<WorkloadResult> {
-  const [command, args] = redisBenchmarkCommand(port, requests, cpu);
+export async function runRedisBenchmarkAsync(port: number, requests: number, cpu: number | null, pipeline = 1): Promise<WorkloadResult> {
+  const [command, args] = redisBenchmarkCommand(port, requests, cpu, pipeline);
   return redisBenchmarkResult(await runAsync(command, args), requests);
 }
 

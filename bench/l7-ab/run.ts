@@ -11,7 +11,7 @@
  * postgresql`): Redis and PostgreSQL segments take paths of their own (the message
  * walk that counts pipelined commands).
  *
- * usage: node dist/bench/l7-ab/run.js --b variant.bpf.o [--a base.bpf.o] [--rounds N] [--seconds S] [--workload http|redis|postgresql]
+ * usage: node dist/bench/l7-ab/run.js --b variant.bpf.o [--a base.bpf.o] [--rounds N] [--seconds S] [--workload http|redis|redis-pipelined|postgresql]
  */
 import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
@@ -79,7 +79,7 @@ async function main(): Promise<number> {
     },
   });
   if (values.b === undefined) {
-    console.error('usage: node dist/bench/l7-ab/run.js --b variant.bpf.o [--a base.bpf.o] [--rounds N (even, 6)] [--seconds S (4)] [--workload http|redis|postgresql]');
+    console.error('usage: node dist/bench/l7-ab/run.js --b variant.bpf.o [--a base.bpf.o] [--rounds N (even, 6)] [--seconds S (4)] [--workload http|redis|redis-pipelined|postgresql]');
     return 2;
   }
   const rounds = Number(values.rounds);
