@@ -10,11 +10,16 @@ const clockTicks = ((): number => {
   return Number.isFinite(n) && n > 0 ? n : 100;
 })();
 
-/** User + system CPU of a process so far, from /proc/<pid>/stat (all of its threads). */
-export function procCpuSeconds(pid: number): number {
+/** The fields of /proc/<pid>/stat after comm, the state first. */
+function statFields(pid: number): string[] {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   // comm may hold spaces and parentheses; the fields after the last ')' are unambiguous.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
+/** User + system CPU of a process so far, from /proc/<pid>/stat (all of its threads). */
+export function procCpuSeconds(pid: number): number {
+  const fields = statFields(pid);
   return (Number(fields[11]) + Number(fields[12])) / clockTicks; // utime, stime: fields 14 and 15
 }
 
@@ -23,8 +28,8 @@ export function procCpuSeconds(pid: number): number {
  * cutime, cstime): a PostgreSQL postmaster's includes its backends once they exited.
  */
 export function procTreeCpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const fields = statFields(pid);
+  // utime, stime, cutime, cstime: fields 14 to 17
   return (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) / clockTicks;
 }
 
