@@ -124,16 +124,21 @@ describe('PostgreSQL capture: real server, pgbench, psql and node-pg', () => {
     if (!requireKernel(t) || capture === null || pg === null) return;
     const cap = capture;
     const psql = join(postgresBin(), 'psql');
+    // This test's clients only: a psql record of an earlier test, delivered late, once failed
+    // this test in CI with a third failure (status null) that could not be reproduced.
+    const before = cap.exchanges.length;
     const failing = (sql: string): void => {
       const r = run(psql, ['-X', '-c', sql], { env: pg!.clientEnv, allowFailure: true });
       assert.notEqual(r.status, 0, `psql should fail on ${sql}`);
     };
     failing('SELEC 1');
     failing('SELECT * FROM no_such_table');
-    const failed = (): L7Exchange[] => cap.clientSide(pg!.port).filter((e) => e.comm === 'psql' && e.failed === true);
+    const failed = (): L7Exchange[] => cap.exchanges.slice(before)
+      .filter((e) => e.side === 'client' && e.remotePort === pg!.port && e.comm === 'psql' && e.failed === true);
     await cap.atLeast('two failed psql records', () => failed().length, 2);
     const states = failed().map((e) => e.statusText).sort();
-    assert.deepEqual(states, ['42601', '42P01']);
+    assert.deepEqual(states, ['42601', '42P01'],
+      JSON.stringify(failed().map((e) => [e.operation, e.resource, e.statusText, e.problem, e.socketCookie])));
     const missing = failed().find((e) => e.statusText === '42P01');
     assert.equal(missing?.operation, 'SELECT');
     assert.equal(missing?.resource, 'no_such_table');
